@@ -1,0 +1,119 @@
+"""Reading and writing canonical documents: one reviewable JSON file per document, JSON Lines
+for batches, and atomic writes (temporary file, then rename) so nothing is left half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from .model import LAYERS, METADATA_FIELDS, Document
+
+DOCUMENT_SUFFIX = ".json"
+
+
+def _compact(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+
+
+def dumps_document(doc: Document | Mapping[str, Any]) -> str:
+    """Canonical, diff-friendly JSON: one metadata field per line and one layer item per line."""
+    d = doc.to_dict() if isinstance(doc, Document) else doc
+    lines = ["{"]
+    keys = [k for k in METADATA_FIELDS if k in d] + [k for k in LAYERS if k in d]
+    keys += [k for k in d if k not in keys]
+    for i, key in enumerate(keys):
+        comma = "," if i < len(keys) - 1 else ""
+        value = d[key]
+        if key in LAYERS and value:
+            lines.append(f"  {json.dumps(key)}: [")
+            lines += [f"    {_compact(item)}{',' if j < len(value) - 1 else ''}"
+                      for j, item in enumerate(value)]
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {json.dumps(key)}: {_compact(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it onto ``path``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
+
+
+def write_document(doc: Document, folder: str | os.PathLike[str]) -> Path:
+    """Write ``doc`` as ``folder/<id>.json`` atomically; return the path."""
+    path = Path(folder) / f"{doc.id}{DOCUMENT_SUFFIX}"
+    atomic_write_text(path, dumps_document(doc))
+    return path
+
+
+def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -> int:
+    """Write rows as JSON Lines atomically; return the number of rows."""
+    n = 0
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def document_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Expand files and folders into the canonical document files (``*.json``, ``*.jsonl``),
+    sorted within each folder; folders are searched recursively."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(q for q in p.rglob("*") if q.suffix in (".json", ".jsonl")
+                          and q.is_file() and not q.name.startswith("."))
+        else:
+            out.append(p)
+    return out
+
+
+class InputError(Exception):
+    """Input that cannot even be parsed: the message says where and what."""
+
+
+def iter_raw_documents(path: Path, lines: bool | None = None) -> Iterator[tuple[str, Any]]:
+    """Yield ``(place, object)`` for each document in a ``.json`` or ``.jsonl`` file, where
+    ``place`` is ``file`` or ``file:line``; ``lines`` forces JSON Lines (default: by suffix).
+    Raises InputError on unreadable JSON."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    if lines or (lines is None and path.suffix == ".jsonl"):
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{path}:{lineno}", json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{path}:{lineno}: invalid JSON: {e.msg} at column {e.colno}")
+    else:
+        try:
+            yield str(path), json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path}: invalid JSON: {e.msg} at line {e.lineno} column {e.colno}")

@@ -1,0 +1,69 @@
+"""Every file generated from the schema, in one registry, so that `communique schema generate`
+rewrites them all and a test fails when one is stale.
+
+Each entry maps a path relative to the repository root to a function that returns the file's
+full new content given its current content (or None when it does not exist yet); spliced files
+such as the guidelines keep their hand-written parts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from communique.schemas import docs
+from communique.schemas.io import atomic_write_text
+from communique.schemas.json_schema import document_schema, prediction_schema
+
+Generator = Callable[[str | None], str]
+
+
+def repo_root() -> Path:
+    """The checkout that holds `schemas/` (generation only makes sense in a checkout)."""
+    import communique.schemas as schemas
+
+    return Path(schemas.__file__).resolve().parent.parent
+
+
+def _json(obj: object) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _guideline_tables(current: str | None) -> str:
+    if current is None:
+        raise FileNotFoundError("annotation/GUIDELINES.md must exist with the GENERATED markers")
+    return docs.splice(current, docs.label_tables())
+
+
+def registry() -> dict[str, Generator]:
+    return {
+        "schemas/generated/document.schema.json": lambda _: _json(document_schema()),
+        "schemas/generated/prediction.schema.json": lambda _: _json(prediction_schema()),
+        "annotation/GUIDELINES.md": _guideline_tables,
+    }
+
+
+def _current(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def write_generated(root: Path | None = None) -> list[Path]:
+    """Rewrite every generated file that changed; return the paths written."""
+    root = root or repo_root()
+    written = []
+    for rel, make in registry().items():
+        path = root / rel
+        current = _current(path)
+        new = make(current)
+        if new != current:
+            atomic_write_text(path, new)
+            written.append(path)
+    return written
+
+
+def check_generated(root: Path | None = None) -> list[str]:
+    """The generated files whose content differs from what the schema gives now."""
+    root = root or repo_root()
+    return [rel for rel, make in registry().items()
+            if make(_current(root / rel)) != _current(root / rel)]
