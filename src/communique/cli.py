@@ -1,6 +1,6 @@
 """The `communique` command: a thin dispatcher over the packages' own subcommands.
 
-Each package that offers commands has a module ``communique.<package>.cli`` with
+Each package that offers commands has modules listed in COMMAND_MODULES with
 ``register(subparsers)``; the handlers live there and import their heavy dependencies lazily so
 that ``communique --help`` stays fast. Exit codes: 0 success, 2 invalid input (every problem
 reported), 1 any other failure.
@@ -18,7 +18,15 @@ from typing import Sequence
 from . import __version__
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
-PACKAGES_WITH_COMMANDS = ("corpus", "annotation", "eval", "baseline")
+# Modules that add subcommands with ``register(subparsers)``; one not (yet) present is skipped.
+COMMAND_MODULES = (
+    "communique.corpus.ingest_cli",
+    "communique.corpus.release_cli",
+    "communique.corpus.authoring_cli",
+    "communique.annotation.cli",
+    "communique.eval.cli",
+    "communique.baseline.cli",
+)
 DEFAULT_CORPUS = Path("corpus/documents")
 
 
@@ -148,11 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--check", action="store_true", help="only report stale files (exit 2)")
     g.set_defaults(func=cmd_schema_generate)
 
-    for package in PACKAGES_WITH_COMMANDS:
+    for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"communique.{package}.cli")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as e:
-            if e.name in (f"communique.{package}", f"communique.{package}.cli"):
+            if e.name in (name, name.rpartition(".")[0]):
                 continue
             raise
         module.register(sub)
