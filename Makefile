@@ -4,8 +4,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Label Studio server lives in its own venv: it pins pytz<2023, which dateparser cannot use.
+LS_VENV := .venv-ls
+LS_STAMP := $(LS_VENV)/.installed
+LABEL_STUDIO_VERSION := 1.23.2
 
-.PHONY: demo test install generate clean
+.PHONY: demo test install generate clean annotate stop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,16 +17,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[all,test]'
 	touch $(STAMP)
 
+$(LS_STAMP):
+	test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/python -m pip install --quiet 'label-studio==$(LABEL_STUDIO_VERSION)'
+	touch $(LS_STAMP)
+
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(LS_STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP)
+test: $(STAMP) $(LS_STAMP)
 	$(BIN)/python -m pytest
+
+# Label Studio on 127.0.0.1 with the corpus pushed, ready to label; `make stop` ends it.
+annotate: $(STAMP) $(LS_STAMP)
+	$(BIN)/communique ls serve
+	$(BIN)/communique ls push corpus/documents
+
+stop: $(STAMP)
+	$(BIN)/communique ls stop
 
 generate: $(STAMP)
 	$(BIN)/communique schema generate
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(LS_VENV) build *.egg-info .pytest_cache
