@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from communique.schemas.model import LAYERS, Document, Span
+from communique.schemas.spec import load_spec
 
 LABEL_FIELD = {"mentions": "type", "actors": "type", "events": "type",
                "attributions": "type", "positions": "stance"}
@@ -132,7 +133,8 @@ def render_document(doc: Document, color: bool = False) -> str:
         f"- {a.id} {a.name} ({a.type}{', ' + a.wikidata if a.wikidata else ''}): "
         + "; ".join(who(mid) for mid in a.mention_ids) for a in doc.actors]
     clustered = set(doc.actor_of_mention())
-    loose = [m for m in doc.mentions if m.id not in clustered]
+    actor_types = set(load_spec().actor_types)
+    loose = [m for m in doc.mentions if m.id not in clustered and m.type in actor_types]
     if loose:
         actors.append("- not in any actor: " + "; ".join(f"{m.id} «{m.text}» {m.type}" for m in loose))
     events = ["", "## Events"] + [

@@ -173,6 +173,7 @@ class _Checker:
     def run(self, obj: Mapping[str, Any]) -> None:
         spec = self.spec
         actor_types = set(spec.actor_types)
+        mention_types = set(spec.labels["mention_type"].names)
         ids = {layer: self.unique_ids(obj, layer) for layer in LAYERS}
         mentions = {x["id"]: x for _, x in _dicts(obj, "mentions") if isinstance(x.get("id"), str)}
 
@@ -192,10 +193,17 @@ class _Checker:
                 else:
                     owner[mid] = a.get("id", f"#{i}")
                 mtype, atype = mentions[mid].get("type"), a.get("type")
-                if isinstance(mtype, str) and isinstance(atype, str) and mtype != atype \
-                        and atype in actor_types:
+                if mtype in mention_types and atype in actor_types and mtype != atype:
                     self.add(path, f"found mention {_show(mid)} of type {mtype} in actor of type "
                                    f"{atype}; allowed: mentions of type {atype} only")
+
+        if not self.prediction:
+            for i, m in _dicts(obj, "mentions"):
+                if m.get("type") in actor_types and isinstance(m.get("id"), str) \
+                        and m["id"] not in owner:
+                    self.add(f"$.mentions[{i}]", f"found {m.get('type')} mention {_show(m['id'])} "
+                             f"{_show(m.get('text'))} in no actor; allowed: every actor-type mention "
+                             "in exactly one actor (a singleton actor if mentioned once)")
 
         accepts = spec.labels["argument_role"].accepts
         for i, e in _dicts(obj, "events"):
@@ -207,7 +215,7 @@ class _Checker:
                 path = f"$.events[{i}].arguments[{j}].mention_id"
                 if self.ref(path, arg.get("mention_id"), ids["mentions"], "mentions"):
                     role, mtype = arg.get("role"), mentions[arg["mention_id"]].get("type")
-                    if role in accepts and mtype not in accepts[role] and isinstance(mtype, str):
+                    if role in accepts and mtype in mention_types and mtype not in accepts[role]:
                         self.add(path, f"found a {mtype} mention in role {role}; allowed: "
                                        f"{', '.join(accepts[role])} mentions")
 
@@ -240,7 +248,7 @@ class _Checker:
 
     def _actor_mention(self, path: str, mention: Mapping[str, Any], actor_types: set[str]) -> None:
         mtype = mention.get("type")
-        if isinstance(mtype, str) and mtype not in actor_types:
+        if mtype in self.spec.labels["mention_type"] and mtype not in actor_types:
             self.add(path, f"found {_show(mention.get('id'))}, a {mtype} mention; allowed: a mention "
                            f"of an actor type ({', '.join(sorted(actor_types))})")
 
