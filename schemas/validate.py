@@ -64,12 +64,33 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
+@functools.cache
+def _fast_validator(kind: str) -> Any:
+    """A compiled validator (fastjsonschema, ~13x faster) used only to skip jsonschema on
+    objects it accepts; anything it rejects goes through jsonschema for the full report. The
+    schema uses no keyword whose draft-07 meaning differs from 2020-12. None when not installed."""
+    try:
+        import fastjsonschema
+    except ModuleNotFoundError:
+        return None
+    schema = dict(document_schema() if kind == "document" else prediction_schema())
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema)
+
+
 def _type_name(value: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
             dict: "object", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _schema_problems(obj: Any, kind: str, place: str, doc_id: str) -> list[Problem]:
+    fast = _fast_validator(kind)
+    if fast is not None:
+        try:
+            fast(obj)
+            return []
+        except Exception:  # JsonSchemaException or anything odd: let jsonschema judge
+            pass
     problems = []
     errors = sorted(_validator(kind).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
     for e in errors:
