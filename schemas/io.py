@@ -77,16 +77,30 @@ def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]])
     return n
 
 
+RELEASE_MARKER = "MANIFEST.json"
+
+
+def release_folders(folder: str | os.PathLike[str]) -> list[Path]:
+    """Release folders (those holding a ``MANIFEST.json``) at or below ``folder``."""
+    return sorted(p.parent for p in Path(folder).rglob(RELEASE_MARKER))
+
+
 def document_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Expand files and folders into the canonical document files (``*.json``, ``*.jsonl``),
-    sorted within each folder; folders are searched recursively."""
+    sorted within each folder; folders are searched recursively, except hidden folders and
+    release folders (see ``release_folders``), whose files are Parquet data and metadata."""
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.suffix in (".json", ".jsonl")
-                          and q.is_file() and not q.name.startswith("."))
-        else:
+        if not p.is_dir():
             out.append(p)
+            continue
+        skip = release_folders(p)
+        for q in sorted(p.rglob("*")):
+            rel = q.relative_to(p).parts
+            if (q.suffix in (".json", ".jsonl") and q.is_file()
+                    and not any(part.startswith(".") for part in rel)
+                    and not any(q.is_relative_to(r) for r in skip)):
+                out.append(q)
     return out
 
 

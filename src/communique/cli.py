@@ -36,6 +36,7 @@ def _print_problems(problems: Sequence[object]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from communique.schemas.io import release_folders
     from communique.schemas.validate import check_paths, check_predictions
 
     if args.predictions:
@@ -57,7 +58,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"valid: {len(preds)} prediction line(s) in {args.predictions} against "
               f"{len(by_id)} gold document(s)")
         return EXIT_OK
-    result = check_paths(args.paths or [DEFAULT_CORPUS])
+    paths = args.paths or [DEFAULT_CORPUS]
+    result = check_paths(paths)
+    releases = [r for p in paths if Path(p).is_dir() for r in release_folders(p)]
+    if releases:
+        print("not documents (release folders; check one with `communique release verify`): "
+              + ", ".join(map(str, releases)), file=sys.stderr)
     if result.problems:
         _print_problems(result.problems)
         bad = len({(p.place, p.doc_id) for p in result.problems})
