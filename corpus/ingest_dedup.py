@@ -1,0 +1,141 @@
+"""Near-duplicate detection for incoming articles: MinHash/LSH (``datasketch``) over word 5-grams,
+confirmed by containment.
+
+News is republished with small edits: a new headline, a photo caption, a paragraph cut. Jaccard
+similarity punishes such copies for every word the two versions don't share, so it is the wrong
+test on its own (a wire copy with a new headline, a caption and one of five paragraphs dropped
+measured Jaccard 0.66 against the original). What stays high is *containment*: the share of
+the shorter version's 5-grams found in the longer one (0.91 for that copy). So:
+
+1. each text becomes the set of its lower-cased word 5-grams ("shingles"), hashed to 32 bits;
+2. a MinHash signature (``NUM_PERM`` permutations) of that set goes into a ``MinHashLSH`` index
+   banded for a low Jaccard (about 0.3): it finds candidates cheaply, with room for the Jaccard
+   loss that a shorter copy brings;
+3. a candidate is a near duplicate when its estimated containment
+   ``|A∩B| / min(|A|, |B|)`` reaches ``CONTAINMENT_THRESHOLD``. The intersection comes from the
+   MinHash Jaccard estimate J and the exact set sizes: ``|A∩B| = J (|A| + |B|) / (1 + J)``.
+
+Only the signature and the set size of each document are kept (``NUM_PERM`` × 4 bytes + a few
+dozen), so memory grows with the index alone, never with the texts.
+
+Thresholds, measured on the invented stories in ``tests/fixtures/ingest/stories`` and copies made
+from them (``scripts/bench_ingest.py --thresholds`` prints the table): 64 republished copies (a new
+headline, a caption added, one or two paragraphs removed, only the first two or three
+paragraphs kept, copy edits) had containment 0.80–1.00 and Jaccard as low as 0.35; different
+articles on the same event sharing a quote had 0.02, a follow-up reusing one background paragraph
+verbatim 0.23–0.32, unrelated stories 0.00. ``CONTAINMENT_THRESHOLD`` 0.6 sits in that gap, about
+four standard deviations of the 128-permutation estimate from either side. The LSH bands
+(``LSH_BANDS`` of ``LSH_ROWS`` values) make a pair a candidate with probability 0.84 at Jaccard
+0.35, 0.94 at 0.4 and above 0.99 from 0.5 on, and 0.005 at the 0.05 that unrelated news can share
+through stock phrases, so the containment check runs on few pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+from datasketch import MinHash, MinHashLSH
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+# 42 bands of 3 rows use 126 of the 128 values; see the module docstring for what they find.
+LSH_BANDS, LSH_ROWS = 42, 3
+CONTAINMENT_THRESHOLD = 0.6
+# Signatures must be comparable across runs and machines, so the seed and scheme are fixed.
+SEED = 20260314
+SCHEME = "affine32"
+# Words are runs of letters and digits; case, punctuation and whitespace are ignored, so a copy
+# with re-flowed lines or curly quotes still matches.
+_WORD = re.compile(r"\w+")
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """The distinct 32-bit hashes of the text's lower-cased word 5-grams (all words if fewer)."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    k = min(SHINGLE_WORDS, len(words))
+    grams = [" ".join(words[i:i + k]).encode("utf-8") for i in range(len(words) - k + 1)]
+    return np.unique(np.fromiter(map(xxhash.xxh32_intdigest, grams), dtype=np.uint32,
+                                 count=len(grams)))
+
+
+@dataclass(frozen=True, slots=True)
+class Sketch:
+    """A text's MinHash signature and the number of distinct 5-grams it summarises."""
+
+    minhash: MinHash
+    size: int
+
+    @classmethod
+    def of(cls, text: str) -> "Sketch":
+        hashes = shingle_hashes(text)
+        m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=_identity,
+                    permutations=_PERMUTATIONS)
+        m.update_batch(hashes.tolist())
+        return cls(m, int(hashes.size))
+
+
+@dataclass(frozen=True, slots=True)
+class Resemblance:
+    """How much two texts overlap: estimated Jaccard and containment of their 5-gram sets."""
+
+    jaccard: float
+    containment: float
+
+
+def resemblance(a: Sketch, b: Sketch) -> Resemblance:
+    """Jaccard (MinHash estimate) and containment of the smaller set in the larger one."""
+    if a.size == 0 or b.size == 0:
+        return Resemblance(0.0, 0.0)
+    j = float(a.minhash.jaccard(b.minhash))
+    common = j * (a.size + b.size) / (1.0 + j)
+    return Resemblance(j, min(1.0, common / min(a.size, b.size)))
+
+
+@dataclass(frozen=True, slots=True)
+class NearMatch:
+    """An indexed document that a new text resembles, with the measured overlap."""
+
+    key: str
+    resemblance: Resemblance
+
+
+class NearDuplicateIndex:
+    """Incremental MinHash/LSH index of documents by key; ``find`` returns the closest match."""
+
+    def __init__(self, containment_threshold: float = CONTAINMENT_THRESHOLD):
+        self.threshold = containment_threshold
+        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+        self._sketches: dict[str, Sketch] = {}
+
+    def __len__(self) -> int:
+        return len(self._sketches)
+
+    def find(self, sketch: Sketch) -> NearMatch | None:
+        """The indexed document with the highest containment at or above the threshold."""
+        if sketch.size == 0:
+            return None
+        best: NearMatch | None = None
+        # Sorted so that ties go to the same document whatever the set order.
+        for key in sorted(self._lsh.query(sketch.minhash)):
+            r = resemblance(sketch, self._sketches[key])
+            if r.containment >= self.threshold and (
+                    best is None or r.containment > best.resemblance.containment):
+                best = NearMatch(key, r)
+        return best
+
+    def add(self, key: str, sketch: Sketch) -> None:
+        """Index ``sketch`` under ``key`` (a key already present is left as it is)."""
+        if key in self._sketches or sketch.size == 0:
+            return
+        self._lsh.insert(key, sketch.minhash, check_duplication=False)
+        self._sketches[key] = sketch
