@@ -1,0 +1,567 @@
+"""Building, checking and rehydrating versioned releases of the corpus.
+
+A release is a folder ``vX.Y.Z`` holding Parquet files for the `documents` config (all layers
+nested) and one flat config per layer, a dataset card (README.md), MANIFEST.json and
+croissant.json. The build
+
+1. validates every document first and refuses to release if anything is wrong (every problem is
+   reported);
+2. takes each document's split from the split registry (new documents are assigned there);
+3. streams the documents, in id order within each split, into Parquet writers (one row group per
+   batch), so memory stays flat whatever the corpus size;
+4. writes everything into a temporary folder beside the target and renames it into place, so a
+   failed build leaves nothing behind; an existing version is never overwritten unless the new
+   build is byte-identical to it.
+
+Files are byte-identical for the same corpus, version, and tool and pyarrow versions: fixed writer
+options, fixed row-group boundaries, sorted rows, no timestamps.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Collection, Iterable, Iterator, Sequence
+
+from communique.schemas.io import (InputError, atomic_write_text, document_files,
+                                   iter_raw_documents)
+from communique.schemas.model import nfc, sha256_text
+from communique.schemas.spec import Spec, load_spec
+from communique.schemas.validate import Problem, validate_document
+
+from .release_schema import (DOCUMENTS, LAYER_RECORD, SPLITS, TEXT_LENGTH, arrow_schema,
+                             configs, count_labels, document_row, label_names, label_paths,
+                             layer_rows, map_span_texts)
+from .release_splits import SplitRegistry
+
+VERSION_RE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+MANIFEST = "MANIFEST.json"
+CARD = "README.md"
+CROISSANT = "croissant.json"
+DATASET_NAME = "communique"
+# Documents per row group: fixed, so that row-group boundaries (and so the bytes) depend only on
+# the data.
+BATCH_DOCUMENTS = 1000
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 3,
+                                   "use_dictionary": True, "write_statistics": True,
+                                   "version": "2.6", "data_page_size": 1 << 20}
+EXIT_FAIL, EXIT_INVALID = 1, 2
+
+
+class ReleaseError(Exception):
+    """A build, check or rehydration that was refused: a summary line and every problem."""
+
+    def __init__(self, summary: str, problems: Sequence[object] = (), exit_code: int = EXIT_FAIL):
+        self.summary, self.problems, self.exit_code = summary, list(problems), exit_code
+        super().__init__("\n".join([*map(str, self.problems), summary]))
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build did: the release folder, ``built`` or ``unchanged``, and its manifest."""
+
+    path: Path
+    status: str
+    manifest: dict[str, Any]
+    new_documents: tuple[str, ...] = ()
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    """(major, minor, patch) of an ``X.Y.Z`` version; a leading ``v`` is accepted."""
+    m = VERSION_RE.match(version.removeprefix("v"))
+    if not m:
+        raise ReleaseError(f"version: found {version!r}; allowed: X.Y.Z with non-negative "
+                           "integers and no leading zeros, e.g. 0.1.0", exit_code=EXIT_INVALID)
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def release_versions(releases_dir: Path) -> list[str]:
+    """Versions present in ``releases_dir`` (folders ``vX.Y.Z`` with a manifest), oldest first."""
+    if not releases_dir.is_dir():
+        return []
+    found = [p.name[1:] for p in releases_dir.iterdir()
+             if p.is_dir() and p.name.startswith("v") and VERSION_RE.match(p.name[1:])
+             and (p / MANIFEST).exists()]
+    return sorted(found, key=parse_version)
+
+
+def latest_release(releases_dir: Path) -> Path | None:
+    """The folder of the newest release, or None."""
+    versions = release_versions(releases_dir)
+    return releases_dir / f"v{versions[-1]}" if versions else None
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+
+
+def _tool_version() -> str:
+    from communique import __version__
+
+    return __version__
+
+
+# --- pass 1: validate and index --------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """Where a valid document is: its file and its ordinal among that file's documents."""
+
+    doc_id: str
+    path: Path
+    ordinal: int
+
+
+def scan_corpus(paths: Iterable[Path], spec: Spec) -> tuple[list[_Entry], list[Problem]]:
+    """Validate every document in ``paths``; return the valid ones' places and every problem
+    (including duplicate ids across files and an empty corpus). Holds no document in memory."""
+    entries: list[_Entry] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    files = document_files(paths)
+    for path in files:
+        try:
+            for ordinal, (place, obj) in enumerate(iter_raw_documents(path)):
+                found = validate_document(obj, place, spec)
+                doc_id = obj.get("id") if isinstance(obj, dict) else None
+                if isinstance(doc_id, str):
+                    if doc_id in seen:
+                        found.append(Problem(place, doc_id, "$.id", f"found {json.dumps(doc_id)}, "
+                                             f"already used by {seen[doc_id]}; allowed: document "
+                                             "ids unique across the corpus"))
+                    else:
+                        seen[doc_id] = place
+                if found:
+                    problems += found
+                else:
+                    entries.append(_Entry(doc_id, path, ordinal))  # type: ignore[arg-type]
+        except InputError as e:
+            problems.append(Problem(str(path), "?", "$", str(e).split(": ", 1)[-1]))
+    if not files:
+        problems.append(Problem(", ".join(map(str, paths)) or "<none>", "?", "$",
+                                "found no .json or .jsonl document files; allowed: files or "
+                                "folders of canonical documents"))
+    entries.sort(key=lambda e: e.doc_id)
+    return entries, problems
+
+
+@functools.lru_cache(maxsize=4)
+def _file_documents(path: Path) -> list[Any]:
+    """Every document of a JSON Lines file (cached: a few files at a time)."""
+    return [obj for _, obj in iter_raw_documents(path)]
+
+
+def _read(entry: _Entry) -> dict[str, Any]:
+    if entry.path.suffix == ".jsonl":
+        obj = dict(_file_documents(entry.path)[entry.ordinal])
+    else:
+        obj = next(iter_raw_documents(entry.path))[1]
+    if not isinstance(obj, dict) or obj.get("id") != entry.doc_id:
+        raise ReleaseError(f"{entry.path}: document {entry.doc_id} changed during the build; "
+                           "build again")
+    return obj
+
+
+# --- pass 2: write ---------------------------------------------------------------------------
+
+def _record(config: str) -> str:
+    return "document" if config == DOCUMENTS else LAYER_RECORD[config]
+
+
+class _ReleaseWriter:
+    """Parquet writers for every config and split, fed one document at a time; it buffers
+    ``BATCH_DOCUMENTS`` documents per split and writes each buffer as one row group per config.
+    A split with no rows in a config gets no file (datasets cannot load an empty split)."""
+
+    def __init__(self, folder: Path, spec: Spec, withhold: Collection[str]):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._pa, self._pq = pa, pq
+        self.folder, self.spec, self.withhold = folder, spec, frozenset(withhold)
+        self.configs = configs(spec)
+        self.schemas = {c: arrow_schema(c, spec) for c in self.configs}
+        self.writers: dict[tuple[str, str], Any] = {}
+        self.rows = {(c, s): 0 for c in self.configs for s in SPLITS}
+        self.nbytes = {(c, s): 0 for c in self.configs for s in SPLITS}
+        self.buffers: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
+        # The documents config counts its own labels only; its layers are counted flat.
+        self.paths = {c: label_paths(_record(c), spec, nested=c != DOCUMENTS)
+                      for c in self.configs}
+        self.labels = {(c, s): {name: Counter() for name, _ in self.paths[c]}
+                       for c in self.configs for s in SPLITS}
+        self.code_points = {s: 0 for s in SPLITS}
+        self.withheld = {s: 0 for s in SPLITS}
+        self.last_id = {s: "" for s in SPLITS}
+
+    def add(self, split: str, doc: dict[str, Any]) -> None:
+        if doc["id"] <= self.last_id[split]:
+            raise ValueError(f"documents must come in increasing id order within a split: "
+                             f"{doc['id']} after {self.last_id[split]}")
+        self.last_id[split] = doc["id"]
+        text = doc.get("text")
+        self.code_points[split] += len(text) if text is not None else doc[TEXT_LENGTH]
+        if text is not None and doc["provenance"] in self.withhold:
+            doc[TEXT_LENGTH] = len(text)
+            doc["text"] = None
+            for layer in self.spec.layers:
+                for item in doc.get(layer) or ():
+                    map_span_texts(item, LAYER_RECORD[layer], lambda s, e: None, self.spec)
+        if doc.get("text") is None:
+            self.withheld[split] += 1
+        buf = self.buffers[split]
+        buf.append(doc)
+        if len(buf) >= BATCH_DOCUMENTS:
+            self._flush(split)
+
+    def _write(self, config: str, split: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        key = (config, split)
+        table = self._pa.Table.from_pylist(rows, schema=self.schemas[config])
+        if key not in self.writers:
+            path = self.folder / "data" / config / f"{split}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.writers[key] = self._pq.ParquetWriter(path, self.schemas[config], **PARQUET_OPTIONS)
+        self.writers[key].write_table(table, row_group_size=len(rows))
+        self.rows[key] += len(rows)
+        self.nbytes[key] += table.nbytes
+        counters = self.labels[key]
+        for row in rows:
+            count_labels(row, self.paths[config], counters)
+
+    def _flush(self, split: str) -> None:
+        docs = self.buffers[split]
+        self._write(DOCUMENTS, split, [document_row(d) for d in docs])
+        for layer in self.spec.layers:
+            self._write(layer, split, [r for d in docs for r in layer_rows(d, layer)])
+        self.buffers[split] = []
+
+    def close(self) -> None:
+        for split in SPLITS:
+            self._flush(split)
+        for writer in self.writers.values():
+            writer.close()
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            try:
+                writer.close()
+            except Exception:  # the folder is deleted anyway; the original error matters
+                pass
+
+    def file(self, config: str, split: str) -> str | None:
+        return f"data/{config}/{split}.parquet" if (config, split) in self.writers else None
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _manifest(w: _ReleaseWriter, version: str) -> dict[str, Any]:
+    import pyarrow as pa
+
+    spec = w.spec
+    counts: dict[str, Any] = {}
+    for split in SPLITS:
+        counts[split] = {}
+        for config in w.configs:
+            names = label_names(_record(config), spec, nested=config != DOCUMENTS)
+            found = w.labels[(config, split)]
+            counts[split][config] = {
+                "total": w.rows[(config, split)],
+                "labels": {name: {label: found[name][label] for label in labels}
+                           for name, labels in names.items()}}
+        counts[split][DOCUMENTS]["text_code_points"] = w.code_points[split]
+        counts[split][DOCUMENTS]["text_withheld"] = w.withheld[split]
+    return {
+        "dataset": DATASET_NAME,
+        "version": version,
+        "schema_version": spec.schema_version,
+        "tool": {"communique": _tool_version(), "pyarrow": pa.__version__},
+        "text_withheld_for": sorted(w.withhold),
+        "configs": {c: {s: {"rows": w.rows[(c, s)], "arrow_bytes": w.nbytes[(c, s)],
+                            "file": w.file(c, s)} for s in SPLITS} for c in w.configs},
+        "counts": counts,
+    }
+
+
+def write_release(folder: Path, version: str, documents: Iterable[tuple[str, dict[str, Any]]],
+                  withhold: Collection[str] = (), spec: Spec | None = None) -> dict[str, Any]:
+    """Write a complete release into the empty ``folder`` from ``(split, document dict)`` pairs
+    (ids increasing within each split); return its manifest. The dicts are modified."""
+    from .release_card import card_text, croissant_json
+
+    spec = spec or load_spec()
+    w = _ReleaseWriter(folder, spec, withhold)
+    try:
+        for split, doc in documents:
+            w.add(split, doc)
+        w.close()
+    except BaseException:
+        w.abort()
+        raise
+    manifest = _manifest(w, version)
+    atomic_write_text(folder / CARD, card_text(manifest, spec))
+    atomic_write_text(folder / CROISSANT, json.dumps(croissant_json(manifest, spec),
+                                                     indent=2, ensure_ascii=False) + "\n")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+    manifest["files"] = {p.relative_to(folder).as_posix(): {"sha256": _sha256_file(p),
+                                                            "bytes": p.stat().st_size}
+                         for p in files}
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+# --- comparing and checking releases ---------------------------------------------------------
+
+def _tree(folder: Path) -> dict[str, Path]:
+    return {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+
+
+def differing_files(a: Path, b: Path) -> list[str]:
+    """Relative paths present in only one of two folders or with different bytes."""
+    ta, tb = _tree(a), _tree(b)
+    out = []
+    for rel in sorted(set(ta) | set(tb)):
+        if rel not in ta or rel not in tb:
+            out.append(rel)
+        elif ta[rel].stat().st_size != tb[rel].stat().st_size or \
+                _sha256_file(ta[rel]) != _sha256_file(tb[rel]):
+            out.append(rel)
+    return out
+
+
+def verify_release(folder: Path) -> list[str]:
+    """Problems of a release folder against its own manifest: missing, extra or altered files."""
+    if not (folder / MANIFEST).exists():
+        return [f"{folder}: no {MANIFEST}; allowed: a release folder built by "
+                "`communique release build`"]
+    manifest = read_manifest(folder)
+    listed = manifest.get("files", {})
+    present = {rel for rel in _tree(folder) if rel != MANIFEST}
+    problems = [f"{folder}: {rel}: listed in {MANIFEST} but missing"
+                for rel in sorted(set(listed) - present)]
+    problems += [f"{folder}: {rel}: not listed in {MANIFEST}"
+                 for rel in sorted(present - set(listed))]
+    for rel in sorted(set(listed) & present):
+        found = _sha256_file(folder / rel)
+        if found != listed[rel]["sha256"]:
+            problems.append(f"{folder}: {rel}: found sha256 {found}; allowed: "
+                            f"{listed[rel]['sha256']} (the manifest's)")
+    return problems
+
+
+def release_document_ids(folder: Path) -> dict[str, list[str]]:
+    """Split → the document ids of a release, read from its documents Parquet files."""
+    import pyarrow.parquet as pq
+
+    manifest = read_manifest(folder)
+    out: dict[str, list[str]] = {}
+    for split, info in manifest["configs"][DOCUMENTS].items():
+        out[split] = ([] if info["file"] is None else
+                      pq.read_table(folder / info["file"], columns=["id"]).column("id").to_pylist())
+    return out
+
+
+# --- build -----------------------------------------------------------------------------------
+
+def _previous(releases_dir: Path, version: str) -> Path | None:
+    older = [v for v in release_versions(releases_dir) if parse_version(v) < parse_version(version)]
+    return releases_dir / f"v{older[-1]}" if older else None
+
+
+def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
+                  splits_path: Path | None = None, changelog_path: Path | None = None,
+                  withhold: Collection[str] = (), allow_split_change: bool = False,
+                  today: str | None = None, spec: Spec | None = None) -> BuildResult:
+    """Build release ``version`` of the documents in ``corpus`` into ``releases_dir/vX.Y.Z``.
+
+    ``splits_path`` is the split registry (updated with new documents after a successful build;
+    None: assign without a registry); ``changelog_path`` gets an entry when a new version is
+    built; ``withhold`` lists the provenance values whose texts are left out."""
+    spec = spec or load_spec()
+    version = version.removeprefix("v")
+    parse_version(version)
+    unknown = sorted(set(withhold) - set(spec.labels["provenance"].names))
+    if unknown:
+        raise ReleaseError(f"withhold-text: found {', '.join(unknown)}; allowed: "
+                           f"{', '.join(spec.labels['provenance'].names)}", exit_code=EXIT_INVALID)
+    final = releases_dir / f"v{version}"
+    versions = release_versions(releases_dir)
+    if not final.exists() and versions and parse_version(versions[-1]) > parse_version(version):
+        raise ReleaseError(f"version {version} is older than the latest release {versions[-1]} "
+                           f"in {releases_dir}; allowed: a version after {versions[-1]}")
+    entries, problems = scan_corpus(corpus, spec)
+    if problems:
+        bad = len({(p.place, p.doc_id) for p in problems})
+        raise ReleaseError(f"refusing to release invalid data: {len(problems)} problem(s) in "
+                           f"{bad} document(s); nothing was written", problems, EXIT_INVALID)
+    registry = SplitRegistry.load(splits_path)
+    assignment = registry.assign(e.doc_id for e in entries)
+    previous = _previous(releases_dir, version)
+    moved: list[str] = []
+    if previous is not None:
+        for split, ids in release_document_ids(previous).items():
+            moved += [f"{d}: {split} in {previous.name}, {assignment[d]} now" for d in ids
+                      if d in assignment and assignment[d] != split]
+    if moved and not allow_split_change:
+        raise ReleaseError(f"refusing to move {len(moved)} document(s) to another split; "
+                           "allowed: the splits of the previous release, or "
+                           "--allow-split-change to move them on purpose (the CHANGELOG lists "
+                           "them)", moved)
+
+    releases_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".v{version}.", suffix=".tmp", dir=releases_dir))
+    try:
+        docs = ((assignment[e.doc_id], _read(e)) for s in SPLITS for e in entries
+                if assignment[e.doc_id] == s)
+        manifest = write_release(tmp, version, docs, withhold, spec)
+        if final.exists():
+            diff = differing_files(tmp, final)
+            if diff:
+                raise ReleaseError(
+                    f"refusing to overwrite {final}: this build differs in "
+                    f"{', '.join(diff[:6])}{', …' if len(diff) > 6 else ''}; allowed: a new "
+                    "version number (a released version never changes)")
+            status = "unchanged"
+        else:
+            os.rename(tmp, final)
+            status = "built"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _file_documents.cache_clear()
+    if splits_path is not None and registry.added:
+        registry.save(splits_path)
+    if status == "built" and changelog_path is not None:
+        from .release_card import add_changelog_entry
+
+        prev_manifest = read_manifest(previous) if previous is not None else None
+        prev_ids = release_document_ids(previous) if previous is not None else None
+        add_changelog_entry(changelog_path, manifest, prev_manifest, prev_ids,
+                            release_document_ids(final), moved,
+                            today or datetime.now(timezone.utc).date().isoformat())
+    return BuildResult(final, status, manifest, tuple(registry.added))
+
+
+# --- withheld texts --------------------------------------------------------------------------
+
+def _release_documents(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(split, document dict) for every document of a release, in id order within a split."""
+    import pyarrow.parquet as pq
+
+    manifest = read_manifest(folder)
+    for split in SPLITS:
+        rel = manifest["configs"][DOCUMENTS][split]["file"]
+        if rel is None:
+            continue
+        for batch in pq.ParquetFile(folder / rel).iter_batches(batch_size=BATCH_DOCUMENTS):
+            for row in batch.to_pylist():
+                yield split, row
+
+
+def _user_text(texts_dir: Path, doc_id: str, sha: str) -> tuple[str | None, str | None]:
+    """(text, problem) for one withheld document from ``texts_dir/<id>.txt``."""
+    path = texts_dir / f"{doc_id}.txt"
+    if not path.exists():
+        return None, f"{path}: {doc_id}: missing; allowed: the article text as UTF-8 in this file"
+    try:
+        text = nfc(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        return None, f"{path}: {doc_id}: not UTF-8 text (byte {e.start}: {e.reason})"
+    found = sha256_text(text)
+    if found != sha:
+        return None, (f"{path}: {doc_id}: found text with sha256 {found} ({len(text)} code "
+                      f"points); allowed: the text whose sha256 is {sha}")
+    return text, None
+
+
+def rehydrate_release(release: Path, texts_dir: Path, out: Path) -> dict[str, Any]:
+    """Write to ``out`` a copy of a withheld-text release with every text restored from
+    ``texts_dir/<document id>.txt`` (NFC-normalised before hashing). Refuses, writing nothing,
+    when the release does not match its manifest or any text is missing or has another hash.
+    The result is byte-identical to a release built with the texts."""
+    problems = verify_release(release)
+    if problems:
+        raise ReleaseError(f"refusing to rehydrate {release}: it does not match its manifest",
+                           problems, EXIT_INVALID)
+    if out.exists():
+        raise ReleaseError(f"refusing to write {out}: it exists; allowed: a new folder")
+    manifest = read_manifest(release)
+    if not manifest["text_withheld_for"]:
+        raise ReleaseError(f"{release}: no text is withheld in this release; nothing to rehydrate")
+    missing = [p for _, doc in _release_documents(release) if doc["text"] is None
+               for p in [_user_text(texts_dir, doc["id"], doc["text_sha256"])[1]] if p]
+    if missing:
+        raise ReleaseError(f"refusing to rehydrate: {len(missing)} text(s) missing or different; "
+                           "nothing was written", missing, EXIT_INVALID)
+    spec = load_spec()
+
+    def restored() -> Iterator[tuple[str, dict[str, Any]]]:
+        for split, doc in _release_documents(release):
+            if doc["text"] is None:
+                text, _ = _user_text(texts_dir, doc["id"], doc["text_sha256"])
+                doc["text"] = text
+                for layer in spec.layers:
+                    for item in doc[layer]:
+                        map_span_texts(item, LAYER_RECORD[layer],
+                                       lambda s, e, t=text: t[s:e], spec)
+            del doc[TEXT_LENGTH]
+            yield split, doc
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        result = write_release(tmp, manifest["version"], restored(), (), spec)
+        os.rename(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+# --- loading (for the demo and users) ---------------------------------------------------------
+
+def load_release(folder: Path, config: str = DOCUMENTS, split: str | None = None,
+                 cache_dir: Path | None = None) -> Any:
+    """`datasets.load_dataset` on a local release folder, offline."""
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    return datasets.load_dataset(str(folder), config, split=split,
+                                 cache_dir=str(cache_dir) if cache_dir else None)
+
+
+def demo_release(corpus: Path = Path("corpus/documents"), out: Path | None = None,
+                 version: str = "0.1.0", splits_path: Path | None = Path("corpus/splits.json")
+                 ) -> dict[str, dict[str, int]]:
+    """Build ``version`` of ``corpus`` into ``out`` (a temporary folder by default; the split
+    registry is read, never written) and load every config and split with `datasets`; return
+    config → split → rows loaded."""
+    with tempfile.TemporaryDirectory(prefix="communique-release-") as tmp:
+        releases = out or Path(tmp) / "releases"
+        registry = None
+        if splits_path is not None and splits_path.exists():
+            registry = Path(tmp) / "splits.json"
+            shutil.copyfile(splits_path, registry)
+        result = build_release([corpus], releases, version, splits_path=registry)
+        loaded: dict[str, dict[str, int]] = {}
+        for config, per_split in result.manifest["configs"].items():
+            for split, info in per_split.items():
+                if info["file"] is not None:
+                    ds = load_release(result.path, config, split, Path(tmp) / "hf-cache")
+                    loaded.setdefault(config, {})[split] = len(ds)
+        return loaded
