@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
+from communique.annotation.ls_config import labeling_config
 from communique.schemas import docs
 from communique.schemas.io import atomic_write_text
 from communique.schemas.json_schema import document_schema, prediction_schema
@@ -41,6 +42,7 @@ def registry() -> dict[str, Generator]:
         "schemas/generated/document.schema.json": lambda _: _json(document_schema()),
         "schemas/generated/prediction.schema.json": lambda _: _json(prediction_schema()),
         "annotation/GUIDELINES.md": _guideline_tables,
+        "annotation/labeling_config.xml": lambda _: labeling_config(),
     }
 
 

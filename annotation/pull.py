@@ -1,0 +1,244 @@
+"""Export (snapshot API) and conversion to canonical documents: one set per annotator plus the
+chosen gold. The export is streamed to disk and parsed task by task, so memory does not grow
+with the number of tasks; the output folder appears whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+from communique.schemas.io import dumps_document
+from communique.schemas.model import Document
+from communique.schemas.spec import Spec, load_spec
+
+from .convert import PullProblem, annotation_to_document, document_of_task
+
+GOLD_DIR, ANNOTATORS_DIR, SUMMARY_FILE = "gold", "annotators", "summary.json"
+
+
+class ExportError(Exception):
+    """The export could not be made or read; the message says why."""
+
+
+def pseudonym(completed_by: Any) -> str | None:
+    """A stable pseudonym for an annotator from the export's ``completed_by``: only the numeric
+    user id is used, never an e-mail or a name, also when the export expands the user."""
+    uid = completed_by.get("id") if isinstance(completed_by, dict) else completed_by
+    if isinstance(uid, int) and not isinstance(uid, bool):
+        return f"annotator-{uid}"
+    return None
+
+
+@dataclass(slots=True)
+class TaskAnnotations:
+    """The converted annotations of one task: per annotator, the gold, and the problems."""
+
+    task_id: Any
+    document_id: str
+    by_annotator: dict[str, Document] = field(default_factory=dict)
+    gold: Document | None = None
+    gold_from: str | None = None
+    cancelled: int = 0
+    problems: list[PullProblem] = field(default_factory=list)
+    no_gold_reason: str | None = None
+
+
+def convert_task(task: Any, spec: Spec | None = None) -> TaskAnnotations:
+    """Convert every annotation of one exported task and choose its gold: the annotation marked
+    ground truth, or the only one."""
+    spec = spec or load_spec()
+    task_id = task.get("id") if isinstance(task, dict) else None
+    if not isinstance(task, dict):
+        out = TaskAnnotations(None, "?")
+        out.problems.append(PullProblem(None, "?", None, None,
+                                        f"found a task that is not an object: {str(task)[:60]}"))
+        return out
+    base, why = document_of_task(task)
+    doc_id = base.id if base else "?"
+    out = TaskAnnotations(task_id, doc_id)
+    if base is None:
+        out.problems.append(PullProblem(task_id, doc_id, None, None, why))
+        return out
+    annotations = task.get("annotations") or []
+    live = []
+    for a in annotations:
+        if not isinstance(a, dict):
+            out.problems.append(PullProblem(task_id, doc_id, None, None,
+                                            "found an annotation that is not an object"))
+            continue
+        if a.get("was_cancelled"):
+            out.cancelled += 1
+            continue
+        live.append(a)
+    chosen: dict[str, Any] = {}
+    for a in live:
+        aid = a.get("id")
+        who = pseudonym(a.get("completed_by"))
+        if who is None:
+            out.problems.append(PullProblem(task_id, doc_id, aid, None,
+                                            "found completed_by without a numeric user id; "
+                                            "allowed: a user id (or a user object with an id)"))
+            continue
+        if who in chosen:
+            out.problems.append(PullProblem(task_id, doc_id, aid, None,
+                                            f"found a second annotation by {who} (the first is "
+                                            f"{chosen[who].get('id')}); allowed: one per annotator"))
+            continue
+        chosen[who] = a
+        doc, problems = annotation_to_document(task_id, base, aid, a.get("result"), spec)
+        out.problems += problems
+        if doc is not None:
+            out.by_annotator[who] = doc
+    truth = [(who, a) for who, a in chosen.items() if a.get("ground_truth")]
+    if len(truth) > 1:
+        out.problems.append(PullProblem(task_id, doc_id, truth[1][1].get("id"), None,
+                                        f"found {len(truth)} annotations marked ground truth; "
+                                        "allowed: at most one"))
+    elif truth or len(chosen) == 1:
+        who = truth[0][0] if truth else next(iter(chosen))
+        out.gold, out.gold_from = out.by_annotator.get(who), who
+        if out.gold is None:
+            out.no_gold_reason = "the gold annotation has problems"
+    else:
+        out.no_gold_reason = ("no annotation" if not chosen else
+                              f"{len(chosen)} annotations and none marked ground truth")
+    return out
+
+
+def iter_export(fh: BinaryIO) -> Iterator[Any]:
+    """The tasks of a Label Studio JSON export, one at a time."""
+    import ijson
+
+    try:
+        yield from ijson.items(fh, "item", use_float=True)
+    except ijson.JSONError as e:
+        raise ExportError(f"the export is not a JSON list of tasks: {e}") from None
+
+
+@dataclass(slots=True)
+class PullSummary:
+    """Counts of a pull, and every problem."""
+
+    tasks: int = 0
+    annotations: int = 0
+    cancelled: int = 0
+    converted: int = 0
+    gold: int = 0
+    annotators: Counter = field(default_factory=Counter)
+    no_gold: Counter = field(default_factory=Counter)
+    problems: list[PullProblem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"tasks": self.tasks, "annotations": self.annotations,
+                "cancelled_skipped": self.cancelled, "converted": self.converted,
+                "gold_documents": self.gold, "annotators": dict(sorted(self.annotators.items())),
+                "no_gold": dict(sorted(self.no_gold.items())), "problems": len(self.problems)}
+
+    def lines(self) -> list[str]:
+        out = [f"{self.tasks} task(s), {self.annotations} annotation(s): {self.converted} "
+               f"converted, {self.cancelled} cancelled (skipped), {len(self.problems)} problem(s)",
+               f"gold: {self.gold} document(s)"
+               + "".join(f"; no gold for {n} task(s): {why}" for why, n in self.no_gold.items()),
+               "annotators: " + (", ".join(f"{who} ({n})" for who, n in
+                                           sorted(self.annotators.items())) or "none")]
+        return out
+
+
+def _atomic_dir(target: Path) -> tuple[Path, Any]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+
+    def commit() -> None:
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.rmdir(old)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old)
+    return tmp, commit
+
+
+def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = False,
+                   spec: Spec | None = None) -> PullSummary:
+    """Convert a JSON export file into ``out`` (``gold/``, ``annotators/<pseudonym>/``,
+    ``summary.json``). With problems, nothing is written unless ``keep_going``; ``out=None``
+    only checks."""
+    spec = spec or load_spec()
+    summary = PullSummary()
+    tmp, commit = _atomic_dir(out) if out is not None else (None, None)
+    try:
+        with open(export_path, "rb") as fh:
+            for task in iter_export(fh):
+                got = convert_task(task, spec)
+                summary.tasks += 1
+                n = len(task.get("annotations") or []) if isinstance(task, dict) else 0
+                summary.annotations += n
+                summary.cancelled += got.cancelled
+                summary.converted += len(got.by_annotator)
+                summary.problems += got.problems
+                if got.no_gold_reason:
+                    summary.no_gold[got.no_gold_reason] += 1
+                if got.gold is not None:
+                    summary.gold += 1
+                for who in got.by_annotator:
+                    summary.annotators[who] += 1
+                if tmp is None or (summary.problems and not keep_going):
+                    continue
+                for who, doc in got.by_annotator.items():
+                    _write(tmp / ANNOTATORS_DIR / who, doc)
+                if got.gold is not None:
+                    _write(tmp / GOLD_DIR, got.gold)
+        if tmp is not None:
+            if summary.problems and not keep_going:
+                shutil.rmtree(tmp)
+                return summary
+            body = summary.as_dict() | {"problem_list": [str(p) for p in summary.problems]}
+            (tmp / SUMMARY_FILE).write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
+            commit()
+    except BaseException:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp)
+        raise
+    return summary
+
+
+def _write(folder: Path, doc: Document) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{doc.id}.json").write_text(dumps_document(doc), encoding="utf-8")
+
+
+def download_export(ls: Any, project_id: int, dest: Path, *, timeout: float = 600.0) -> Path:
+    """Make a snapshot export of every task (annotators by id only) and stream it to ``dest``."""
+    export = ls.projects.exports.create(
+        project_id, title="communique pull",
+        serialization_options={"annotations__completed_by": {"only_id": True},
+                               "predictions": {"only_id": True}, "drafts": {"only_id": True}})
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        got = ls.projects.exports.get(project_id, export.id)
+        status = str(getattr(got, "status", ""))
+        if status.endswith("completed"):
+            break
+        if status.endswith("failed"):
+            raise ExportError(f"Label Studio export {export.id} of project {project_id} failed")
+        if time.monotonic() > deadline:
+            raise ExportError(f"Label Studio export {export.id} not ready after {timeout:.0f} s")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 2.0)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "wb") as fh:
+        for chunk in ls.projects.exports.download(project_id, export.id, export_type="JSON",
+                                                  request_options={"chunk_size": 1 << 20}):
+            fh.write(chunk)
+    return dest

@@ -1,0 +1,176 @@
+"""Project set-up and import: documents as tasks, gold as annotations, predictions as
+pre-annotations. Idempotent by document id: a second push adds nothing it already added."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Sequence, TypeVar
+
+from communique.schemas.model import LAYERS, Document, Prediction
+
+from .convert import DATA_DOCUMENT, results_for, task_for
+from .ls_config import labeling_config
+
+DEFAULT_PROJECT = "Communiqué"
+BATCH = 500
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class PushReport:
+    """What a push did, in counts of tasks, annotations and predictions."""
+
+    project_id: int = 0
+    project_created: bool = False
+    config_updated: bool = False
+    tasks_created: int = 0
+    tasks_existing: int = 0
+    tasks_updated: int = 0
+    annotations_created: int = 0
+    annotations_existing: int = 0
+    predictions_created: int = 0
+    predictions_replaced: int = 0
+    predictions_existing: int = 0
+
+    def lines(self) -> list[str]:
+        return [
+            f"project {self.project_id} ({'created' if self.project_created else 'existing'}"
+            f"{', config updated' if self.config_updated else ''})",
+            f"tasks: {self.tasks_created} created, {self.tasks_existing} already there "
+            f"({self.tasks_updated} with metadata updated)",
+            f"annotations: {self.annotations_created} created, {self.annotations_existing} "
+            "already there",
+            f"predictions: {self.predictions_created} created, {self.predictions_replaced} "
+            f"replaced, {self.predictions_existing} already there",
+        ]
+
+
+def progress(iterable: Iterable[T], total: int, desc: str) -> Iterator[T]:
+    """A progress bar on a terminal; quiet under CI or when stderr is not a terminal."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        yield from iterable
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(iterable, total=total, desc=desc, unit="task", leave=False)
+
+
+def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def result_key(result: Any) -> str:
+    """A fingerprint of a result list that ignores key order (to spot an identical annotation)."""
+    return hashlib.sha256(json.dumps(result, sort_keys=True, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def ensure_project(ls: Any, title: str, config: str | None = None) -> tuple[int, bool, bool]:
+    """The id of the project with this title, created or with its config brought up to date;
+    also whether it was created and whether its config changed."""
+    config = config or labeling_config()
+    for p in ls.projects.list(title=title):
+        if p.title == title:
+            if (p.label_config or "").strip() != config.strip():
+                ls.projects.update(p.id, label_config=config)
+                return p.id, False, True
+            return p.id, False, False
+    p = ls.projects.create(title=title, label_config=config,
+                           description="Communiqué: events, actors, positions, attributions "
+                                       "(config generated from schemas/communique.yaml)")
+    return p.id, True, False
+
+
+def existing_tasks(ls: Any, project_id: int, full: bool) -> dict[str, dict[str, Any]]:
+    """Document id → the project's task (with annotations and predictions when ``full``)."""
+    out: dict[str, dict[str, Any]] = {}
+    pager = ls.tasks.list(project=project_id, fields="all" if full else "task_only",
+                          page_size=1000)
+    for t in pager:
+        data = t.data or {}
+        meta = data.get(DATA_DOCUMENT) if isinstance(data, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("id"), str):
+            out[meta["id"]] = {
+                "id": t.id, "data": data,
+                "annotations": [a if isinstance(a, dict) else a.dict()
+                                for a in (getattr(t, "annotations", None) or [])],
+                "predictions": [p if isinstance(p, dict) else p.dict()
+                                for p in (getattr(t, "predictions", None) or [])],
+            }
+    return out
+
+
+def prediction_document(pred: Prediction, gold: Document) -> Document:
+    """The gold document's text and metadata with the predicted layers (unpredicted: empty)."""
+    return gold.without_layers().with_layers(
+        **{name: pred.get(name) or () for name in LAYERS})
+
+
+def push(ls: Any, docs: Sequence[Document], *, title: str = DEFAULT_PROJECT,
+         gold: bool = False, predictions: Sequence[Prediction] = (),
+         model_version: str | None = None, batch: int = BATCH) -> PushReport:
+    """Create or update the project and bring the documents (and gold or predictions) in."""
+    report = PushReport()
+    report.project_id, report.project_created, report.config_updated = ensure_project(ls, title)
+    pid = report.project_id
+    preds = {p.id: p for p in predictions}
+    by_id = {d.id: d for d in docs}
+    want_full = gold or bool(preds)
+    existing = {} if report.project_created else existing_tasks(ls, pid, want_full)
+
+    def task_json(doc: Document) -> dict[str, Any]:
+        task: dict[str, Any] = {"data": task_for(doc)}
+        if gold:
+            task["annotations"] = [{"result": results_for(doc), "ground_truth": True}]
+        if doc.id in preds:
+            task["predictions"] = [{"result": results_for(prediction_document(preds[doc.id], doc)),
+                                    "model_version": model_version}]
+        return task
+
+    new = [d for d in docs if d.id not in existing]
+    done = 0
+    for chunk in progress(_batches(new, batch), (len(new) + batch - 1) // batch, "push"):
+        ls.projects.import_tasks(pid, request=[task_json(d) for d in chunk])
+        done += len(chunk)
+    report.tasks_created = done
+    if gold:
+        report.annotations_created += done
+    report.predictions_created += sum(1 for d in new if d.id in preds)
+
+    for doc_id, task in existing.items():
+        doc = by_id.get(doc_id)
+        if doc is None:
+            continue
+        report.tasks_existing += 1
+        data = task_for(doc)
+        if task["data"] != data:
+            ls.tasks.update(str(task["id"]), data=data)
+            report.tasks_updated += 1
+        if gold:
+            result = results_for(doc)
+            key = result_key(result)
+            if any(result_key(a.get("result")) == key for a in task["annotations"]
+                   if not a.get("was_cancelled")):
+                report.annotations_existing += 1
+            else:
+                ls.annotations.create(id=task["id"], result=result, ground_truth=True)
+                report.annotations_created += 1
+        if doc_id in preds:
+            result = results_for(prediction_document(preds[doc_id], doc))
+            same = [p for p in task["predictions"] if p.get("model_version") == model_version]
+            if any(result_key(p.get("result")) == result_key(result) for p in same):
+                report.predictions_existing += 1
+                continue
+            for p in same:
+                ls.predictions.delete(p["id"])
+            ls.predictions.create(task=task["id"], result=result, model_version=model_version)
+            if same:
+                report.predictions_replaced += 1
+            else:
+                report.predictions_created += 1
+    return report
