@@ -7,8 +7,10 @@ label sets of the schema, so every label of a set appears once enough documents 
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
+from communique.schemas.io import atomic_write_text, dumps_document
 from communique.schemas.model import document_id_for, nfc, sha256_text
 from communique.schemas.spec import Spec, load_spec
 
@@ -123,3 +125,16 @@ def synthetic_document(number: int, *, chars: int = 4000, sentences: int = 8,
             "text": text, "text_sha256": sha256_text(text), "mentions": mentions,
             "actors": actors, "events": events, "attributions": attributions,
             "positions": position_items}
+
+
+def write_synthetic_corpus(folder: Path, numbers: Iterable[int], **sizes: int) -> list[str]:
+    """Write ``synthetic_document(n, **sizes)`` for each number as canonical files in
+    ``folder``; return their ids in the order written."""
+    spec = load_spec()
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = []
+    for n in numbers:
+        doc = synthetic_document(n, spec=spec, **sizes)
+        atomic_write_text(folder / f"{doc['id']}.json", dumps_document(doc))
+        ids.append(doc["id"])
+    return ids
