@@ -1,0 +1,155 @@
+"""Actor clustering: gazetteer keys, surname matching, titles, appositions and simple pronoun
+resolution group the actor-type mentions into actors.
+
+Mentions are ``Found`` objects in text order; the result gives, for each actor, the indices of its
+mentions and the type and canonical name it takes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import Lexicon
+from .mentions import Found
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One predicted actor: mention indices (text order), type, canonical name, QID."""
+
+    members: tuple[int, ...]
+    type: str
+    name: str
+    wikidata: str | None
+
+
+def _bare(text: str) -> str:
+    """Text without a leading article, white space collapsed: the key of a description."""
+    return re.sub(r"^(?:the|a|an)\s+", "", re.sub(r"\s+", " ", text), flags=re.IGNORECASE)
+
+
+def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[Found], list[Cluster]]:
+    """Cluster the actor-type mentions of ``found`` (text order).
+
+    Returns the mentions again (pronouns retyped to their antecedent's type) and the clusters,
+    in order of their first mention.
+    """
+    actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
+    found = list(found)
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while parent.get(i, i) != i:
+            i = parent[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    by_key: dict[tuple[str, str], int] = {}
+    persons: list[int] = []           # full person names seen so far (indices)
+    titled: dict[str, int] = {}       # title → the person last introduced with it
+    orgs: list[int] = []
+    for i, f in enumerate(found):
+        if f.type not in actor_types:
+            continue
+        span = text[f.start:f.end]
+        if f.kind in ("name", "capital"):
+            key = (f.type, f.key or span)
+        elif f.type == lex.person_type and f.kind in ("titled_name", "capitalised"):
+            surname = span.split()[-1]
+            match = next((p for p in reversed(persons)
+                          if text[found[p].start:found[p].end].split()[-1] == surname), None)
+            if match is not None:
+                join(match, i)
+            persons.append(i)
+            if f.title:
+                titled[f.title] = i
+            _apposition(text, found, i, join, lex)
+            continue
+        elif f.kind == "description":
+            if f.title in titled and not _apposition(text, found, i, join, lex):
+                join(titled[f.title], i)
+            continue
+        elif f.kind == "org_description":
+            head = _bare(span).split()[-1].lower()
+            match = next((o for o in reversed(orgs)
+                          if head in text[found[o].start:found[o].end].lower()
+                          or head in ("bloc", "alliance") and found[o].kind == "name"), None)
+            if match is not None:
+                join(match, i)
+            orgs.append(i)
+            continue
+        elif f.kind == "pronoun":
+            ante = _antecedent(found, i, f, lex)
+            if ante is not None:
+                found[i] = Found(f.start, f.end, found[ante].type, f.kind)
+                join(ante, i)
+            continue
+        else:
+            key = (f.type, _bare(span).lower())
+        if f.type == lex.organization_type:
+            orgs.append(i)
+        if key in by_key:
+            join(by_key[key], i)
+        else:
+            by_key[key] = i
+
+    groups: dict[int, list[int]] = {}
+    for i, f in enumerate(found):
+        if f.type in actor_types:
+            groups.setdefault(root(i), []).append(i)
+    clusters = []
+    for members in sorted(groups.values()):
+        types = {found[m].type for m in members}
+        # a cluster whose mentions disagree on type is split back into singletons
+        if len(types) > 1:
+            clusters += [_cluster(text, found, [m]) for m in members]
+        else:
+            clusters.append(_cluster(text, found, members))
+    return found, sorted(clusters, key=lambda c: c.members[0])
+
+
+def _cluster(text: str, found: list[Found], members: list[int]) -> Cluster:
+    names = [found[m] for m in members if found[m].kind in ("name", "capital")]
+    if names:
+        return Cluster(tuple(members), found[members[0]].type, names[0].key or "", names[0].wikidata)
+    proper = [found[m] for m in members if found[m].kind in ("titled_name", "capitalised")]
+    pool = proper or [found[m] for m in members if found[m].kind != "pronoun"] \
+        or [found[members[0]]]
+    best = max(pool, key=lambda f: (f.end - f.start, -f.start))
+    return Cluster(tuple(members), found[members[0]].type,
+                   _bare(text[best.start:best.end]), None)
+
+
+def _apposition(text: str, found: list[Found], i: int, join, lex: Lexicon) -> bool:
+    """Join mention ``i`` with a PERSON mention set off by a comma right before or after it
+    ("Alexander Darchiev, Russia's ambassador," / "the ambassador, Alexander Darchiev")."""
+    done = False
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(found) and found[j].type == lex.person_type \
+                and found[j].kind in ("description", "titled_name", "capitalised"):
+            a, b = sorted((found[i], found[j]), key=lambda f: f.start)
+            if text[a.end:b.start] == ", ":
+                join(i, j)
+                done = True
+    return done
+
+
+def _antecedent(found: list[Found], i: int, pronoun: Found, lex: Lexicon) -> int | None:
+    """The nearest preceding mention a pronoun can refer to: a person for he/she, a group for
+    they/them; never more than ~400 code points back."""
+    for j in range(i - 1, -1, -1):
+        f = found[j]
+        if pronoun.start - f.end > 400:
+            return None
+        if f.kind == "pronoun":
+            if f.type == pronoun.type:
+                return j
+            continue
+        if f.type == pronoun.type:
+            return j
+    return None

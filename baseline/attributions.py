@@ -1,0 +1,251 @@
+"""Attribution detection: reporting cues, quotation marks and "according to", with the source as
+the nearest actor mention and nesting for "X cited Y as saying".
+
+Offsets are half-open ``[start, end)`` code points; sources are indices into the mention list.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .lexicon import Lexicon
+from .mentions import Found
+from .text import CLOSE_QUOTES, OPEN_QUOTES, Block, find_phrases, quotations, sentences
+
+TRIM = " \t,.;:\"“”'’‘—–-"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundAttribution:
+    """A detected attribution: type label, source mention index (or None), cue and content
+    spans, and the index of the enclosing attribution (or None)."""
+
+    type: str
+    source: int | None
+    cue: tuple[int, int]
+    content: tuple[tuple[int, int], ...]
+    parent: int | None = None
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """Shrink ``[s, e)`` past surrounding white space, punctuation and quotation marks."""
+    while s < e and text[s] in TRIM:
+        s += 1
+    while e > s and text[e - 1] in TRIM:
+        e -= 1
+    return s, e
+
+
+@functools.cache
+def _nesting_regex(lex: Lexicon) -> re.Pattern[str]:
+    def ws(phrase: str) -> str:
+        return re.escape(phrase).replace(r"\ ", r"\s+")
+
+    alts = "|".join(rf"(?P<o{i}>{ws(a)})\s+(?P<m{i}>[^.,;\"“”]{{1,80}}?)\s+(?P<i{i}>{ws(b)})"
+                    for i, (a, b) in enumerate(lex.nesting))
+    return re.compile(rf"(?<![\w\-])(?:{alts})(?![\w\-])", re.IGNORECASE)
+
+
+class _Sentence:
+    """One sentence with the actor mentions and quotations inside it."""
+
+    def __init__(self, text: str, block: Block, found: list[Found], actor_types: set[str],
+                 quotes: list[Block]):
+        self.text, self.block = text, block
+        self.actors = [i for i, f in enumerate(found)
+                       if f.type in actor_types and block.start <= f.start and f.end <= block.end]
+        self.quotes = [q for q in quotes if block.start < q.start and q.end < block.end]
+        self.found = found
+
+    def in_quote(self, pos: int) -> bool:
+        return any(q.start - 1 <= pos <= q.end for q in self.quotes)
+
+    def mention_before(self, pos: int, limit: int = 80) -> int | None:
+        """The nearest actor mention ending before ``pos``, with no quotation mark between."""
+        for i in reversed(self.actors):
+            f = self.found[i]
+            gap = self.text[f.end:pos]
+            if f.end <= pos and pos - f.end <= limit and not any(c in gap for c in "\"“”"):
+                return i
+        return None
+
+    def mention_after(self, pos: int, limit: int = 3) -> int | None:
+        """The actor mention starting within ``limit`` code points after ``pos``."""
+        for i in self.actors:
+            f = self.found[i]
+            if pos <= f.start <= pos + limit:
+                return i
+        return None
+
+    def quote_ending_before(self, pos: int) -> Block | None:
+        """A quotation closed just before ``pos`` ('"…," said' / '"…," she said')."""
+        for q in reversed(self.quotes):
+            if q.end < pos:
+                between = self.text[q.end + 1:pos]
+                covered = between
+                for i in self.actors:
+                    f = self.found[i]
+                    if q.end < f.start and f.end <= pos:
+                        covered = covered.replace(self.text[f.start:f.end], "")
+                if re.fullmatch(r"[\s,]*", covered):
+                    return q
+                return None
+        return None
+
+
+def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[FoundAttribution]:
+    """All attributions of ``text`` in text order of their cues (parents before children)."""
+    actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
+    quotes = quotations(text)
+    out: list[FoundAttribution] = []
+    for block in sentences(text, lex.abbreviations):
+        sent = _Sentence(text, block, found, actor_types, quotes)
+        used: list[tuple[int, int]] = []
+        before = len(out)
+        for m in _nesting_regex(lex).finditer(text, block.start, block.end):
+            k = next(i for i in range(len(lex.nesting)) if m.group(f"o{i}") is not None)
+            outer_cue = (m.start(f"o{k}"), m.end(f"o{k}"))
+            inner_cue = (m.start(f"i{k}"), m.end(f"i{k}"))
+            content = _content_after(text, sent, m.end(), lex)
+            if content is None:
+                continue
+            outer_src = sent.mention_before(m.start())
+            inner_src = sent.mention_after(m.start(f"m{k}"), 0)
+            kind = _kind(text, sent, [content], lex)
+            out.append(FoundAttribution(kind, outer_src, outer_cue, (content,)))
+            out.append(FoundAttribution(kind, inner_src, inner_cue, (content,), len(out) - 1))
+            used.append(outer_cue)
+        for s, e in find_phrases(text, lex.source_after + tuple(p[0].upper() + p[1:] for p in lex.source_after),
+                                 ignore_case=False, start=block.start, end=block.end):
+            if sent.in_quote(s) or _overlaps((s, e), used):
+                continue
+            src = sent.mention_after(e, 2)
+            src_end = found[src].end if src is not None else e
+            if not text[block.start:s].strip():
+                comma = text.find(",", src_end, block.end)
+                content = _trim(text, comma + 1 if comma >= 0 else src_end, block.end)
+            else:
+                content = _trim(text, block.start, s)
+            if content[1] > content[0]:
+                out.append(FoundAttribution(_kind(text, sent, [content], lex), src, (s, e),
+                                            (content,)))
+                used.append((s, e))
+        for s, e in find_phrases(text, lex.reporting_verbs, ignore_case=False,
+                                 start=block.start, end=block.end):
+            if sent.in_quote(s) or _overlaps((s, e), used):
+                continue
+            found_attr = _verb_attribution(text, sent, (s, e), lex)
+            if found_attr is not None:
+                out.append(found_attr)
+                used.append((s, e))
+        if len(out) == before:
+            _continue_quote(text, sent, out, lex)
+    return out
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in spans)
+
+
+def _kind(text: str, sent: _Sentence, content: list[tuple[int, int]], lex: Lexicon) -> str:
+    """direct when every fragment is a whole quotation, mixed when a quotation is inside the
+    content, indirect otherwise."""
+    whole = all(any(q.start <= s and e <= q.end for q in sent.quotes) for s, e in content)
+    if whole:
+        return lex.direct_type
+    if any(s <= q.start and q.end <= e or q.start < e <= q.end or q.start <= s < q.end
+           for s, e in content for q in sent.quotes):
+        return lex.mixed_type
+    return lex.indirect_type
+
+
+def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[int, int] | None:
+    """The reported material after a cue: past an audience ("reporters"), a time ("on
+    Thursday") and a complementiser ("that"), up to the end of the sentence."""
+    end = sent.block.end
+    while True:
+        rest = text[pos:end]
+        m = re.match(r"[\s,:]+", rest)
+        if m:
+            pos += m.end()
+            continue
+        hit = next((len(p) for p in lex.audiences + lex.complementisers
+                    if rest.lower().startswith(p + " ") or rest.lower().startswith(p + ",")), 0)
+        if not hit:
+            nxt = next((sent.found[i] for i in range(len(sent.found))
+                        if sent.found[i].start == pos and sent.found[i].type == lex.time_type), None)
+            hit = nxt.end - pos if nxt else 0
+        if not hit:
+            break
+        pos += hit
+    if text[pos:pos + 1] in OPEN_QUOTES:
+        q = next((q for q in sent.quotes if q.start == pos + 1), None)
+        if q is not None:
+            return _trim(text, q.start, q.end)
+    s, e = _trim(text, pos, end)
+    if len(text[s:e].split()) < 3:
+        return None
+    return s, e
+
+
+def _verb_attribution(text: str, sent: _Sentence, cue: tuple[int, int], lex: Lexicon
+                      ) -> FoundAttribution | None:
+    s, e = cue
+    block = sent.block
+    src = sent.mention_before(s)
+    quote = sent.quote_ending_before(s)
+    if quote is not None:
+        # '"…," X said' or '"…," said X'
+        if src is not None and sent.found[src].start < quote.end:
+            src = None
+        if src is None:
+            src = sent.mention_after(e)
+        content = [_trim(text, quote.start, quote.end)]
+        tail = sent.found[src].end if src is not None and sent.found[src].start >= e else e
+        nxt = next((q for q in sent.quotes if q.start > tail
+                    and re.fullmatch(r"[\s,]*[\"“]", text[tail:q.start])), None)
+        if nxt is not None:
+            content.append(_trim(text, nxt.start, nxt.end))
+        return FoundAttribution(_kind(text, sent, content, lex), src, cue, tuple(content))
+    after = _content_after(text, sent, e, lex)
+    # "…, X said." / "…, X said, as …" / "…, said X.": the content comes before the cue
+    inverted = sent.mention_after(e)
+    tail = sent.found[inverted].end if inverted is not None and src is None else e
+    content_before = re.match(r"\s*(?:[,.;!?]|$)", text[tail:block.end]) is not None
+    if after is not None and not content_before and src is not None and sent.found[src].end <= s:
+        return FoundAttribution(_kind(text, sent, [after], lex), src, cue, (after,))
+    # "CONTENT, X said." or "CONTENT, said X."
+    if src is None or sent.found[src].end <= s and text[block.start:sent.found[src].start].strip() == "":
+        alt = sent.mention_after(e)
+        if alt is not None:
+            src = alt
+    src_start = sent.found[src].start if src is not None else s
+    comma = text.rfind(",", block.start, min(s, src_start))
+    if comma > block.start:
+        content = _trim(text, block.start, comma)
+        if len(text[content[0]:content[1]].split()) >= 3:
+            return FoundAttribution(_kind(text, sent, [content], lex), src, cue, (content,))
+    if after is not None:
+        return FoundAttribution(_kind(text, sent, [after], lex), src, cue, (after,))
+    return None
+
+
+def _continue_quote(text: str, sent: _Sentence, out: list[FoundAttribution], lex: Lexicon
+                    ) -> None:
+    """A sentence that is only a quotation continues the previous direct attribution of the
+    same paragraph: it becomes one more content fragment."""
+    if not out or len(sent.quotes) != 1:
+        return
+    q = sent.quotes[0]
+    if text[sent.block.start:q.start - 1].strip() or text[q.end + 1:sent.block.end].strip(" .\"”"):
+        return
+    prev = out[-1]
+    last = prev.content[-1]
+    if prev.type != lex.direct_type or prev.parent is not None or "\n" in text[last[1]:q.start]:
+        return
+    frag = _trim(text, q.start, q.end)
+    if frag[1] > frag[0] and frag[0] > last[1]:
+        out[-1] = FoundAttribution(prev.type, prev.source, prev.cue, prev.content + (frag,),
+                                   prev.parent)

@@ -1,0 +1,67 @@
+"""`communique baseline …`: run the rule-based reference system.
+
+`communique baseline predict --gold PATH [--split S] --out preds.jsonl` writes one prediction line
+per document (all five layers) and validates it against the gold before reporting success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from communique.schemas.io import write_jsonl
+    from communique.schemas.validate import check_predictions
+
+    from .lexicon import LexiconError
+    from .predict import GoldError, predict_documents, read_gold
+
+    try:
+        docs = read_gold(args.gold, args.split)
+        t0 = time.perf_counter()
+        rows = predict_documents(docs)
+        seconds = time.perf_counter() - t0
+    except GoldError as e:
+        print(f"invalid input: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except LexiconError as e:
+        print(f"baseline lexicon error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    n = write_jsonl(args.out, rows)
+    # Our own output must be a valid prediction file; a failure here is a bug, not bad input.
+    _, problems = check_predictions(args.out, {d.id: d for d in docs})
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"baseline bug: {len(problems)} problem(s) in its own output {args.out}",
+              file=sys.stderr)
+        return EXIT_FAIL
+    counts = {layer: sum(len(r[layer]) for r in rows)
+              for layer in ("mentions", "actors", "events", "attributions", "positions")}
+    print(f"wrote {n} prediction line(s) to {args.out} in {seconds:.2f} s: "
+          + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `communique baseline predict`."""
+    p = subparsers.add_parser("baseline", help="the rule-based reference extraction system",
+                              description="A transparent rule-based extractor (lexicons in "
+                                          "baseline/lexicons/, no model downloads) that "
+                                          "predicts all five layers.")
+    sub = p.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    q = sub.add_parser("predict", help="write predictions for gold documents",
+                       description="Predict mentions, actors, events, attributions and positions "
+                                   "for every document of --gold and write a prediction JSON "
+                                   "Lines file (validated against the gold before exit).")
+    q.add_argument("--gold", type=Path, required=True,
+                   help="a folder or .json/.jsonl file of canonical documents, or a release "
+                        "folder (then --split)")
+    q.add_argument("--split", help="split of a release folder: train, validation or test")
+    q.add_argument("--out", type=Path, required=True, help="prediction file to write (.jsonl)")
+    q.set_defaults(func=cmd_predict)

@@ -1,0 +1,303 @@
+"""Mention detection: gazetteer, titles, descriptions, collectives, times, capitalised names and
+pronouns, resolved into non-overlapping spans (longest first).
+
+Offsets are half-open ``[start, end)`` code points of the document text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .lexicon import Lexicon
+from .text import find_phrases, quote_mask, words
+
+NAME_TOKEN = r"[A-Z][\w\-]*(?:['’][A-Z]\w*)?"
+POSSESSIVE = r"['’]s"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A detected mention before ids are given.
+
+    ``kind`` says which rule found it (``name``, ``capital``, ``place``, ``time``,
+    ``titled_name``, ``description``, ``group``, ``org_description``, ``capitalised``,
+    ``pronoun``); ``key`` is the canonical name for gazetteer hits; ``title`` the lower-case
+    title of office a person name or description carries.
+    """
+
+    start: int
+    end: int
+    type: str
+    kind: str
+    key: str | None = None
+    wikidata: str | None = None
+    title: str | None = None
+
+
+def _alt(phrases) -> str:
+    """A regex alternation of literal phrases, longest first, any white space between words."""
+    items = sorted(set(phrases), key=lambda s: (-len(s), s))
+    return "(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in items) + ")"
+
+
+@functools.cache
+def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
+    """Regular expressions built once from the lexicon."""
+    titles = _alt(lex.titles)
+    demonym = _alt(lex.demonyms)
+    state_name = _alt(n for n, e in lex.names.items() if e.type == lex.state_type)
+    any_name = _alt(lex.names)
+    mods = _alt(lex.title_modifiers)
+    gmods = _alt(lex.group_modifiers)
+    gnouns = _alt(lex.group_nouns)
+    odesc = _alt(lex.organization_descriptions)
+    det = r"(?:the|a|an|one|another|its|his|her|their|our)"
+    poss = rf"(?:{any_name}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})*){POSSESSIVE}"
+    name = rf"{NAME_TOKEN}(?:\s+(?:(?:de|da|van|von|bin|ibn|al|el)\s+)?{NAME_TOKEN}){{0,3}}"
+    months = _alt(lex.months)
+    weekdays = _alt(lex.weekdays)
+    b, e = r"(?<![\w\-])", r"(?![\w\-])"
+    premod = rf"(?:(?i:{det})\s+|{poss}\s+)?(?:(?:(?i:{mods})|{demonym})\s+)*"
+    return {
+        # Title (with its premodifiers) and the capitalised name after it: one PERSON mention.
+        "titled_name": re.compile(rf"{b}{premod}(?P<title>(?i:{titles}))\.?\s+(?=[A-Z])"),
+        "name": re.compile(rf"(?P<name>{name}){e}"),
+        # "the foreign minister", "Russia's ambassador to the United States", "a senior U.S. official"
+        "description": re.compile(
+            rf"{b}(?:(?i:{det})\s+|{poss}\s+)(?:(?:(?i:{mods})|{demonym})\s+)*"
+            rf"(?P<title>(?i:{titles})){e}"
+            rf"(?:\s+(?i:to|of|for|at)\s+(?:{any_name}|(?i:the)\s+{odesc}){e})?"
+            rf"(?!\s+[A-Z][a-z])"),
+        "group": re.compile(
+            rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+(?i:{gnouns}){e}"),
+        "bare_group": re.compile(rf"{b}(?i:{_alt(lex.bare_groups)})(?=\s+(?P<next>[a-z]+))"),
+        "org_description": re.compile(
+            rf"{b}(?:(?i:the|its)\s+|{poss}\s+)(?:{demonym}\s+)?{odesc}{e}"),
+        "month": re.compile(
+            rf"{b}(?:(?i:early|late|mid)[\s\-]+)?(?:\d{{1,2}}\s+)?{months}(?:\s+\d{{1,2}}{e})?"
+            rf"(?:,?\s+\d{{4}})?{e}"),
+        "weekday": re.compile(rf"{b}(?:(?i:last|next|this)\s+)?{weekdays}"
+                              rf"(?:\s+(?:morning|afternoon|evening|night))?{e}"),
+        "year": re.compile(rf"(?<=\b[Ii]n\s)(?:19|20)\d\d{e}"),
+    }
+
+
+def _title_key(phrase: str, lex: Lexicon) -> str:
+    """The office a title phrase names, for matching "Foreign Minister Anna Vela" with "the
+    foreign minister": lower-case words without determiners, possessives and demonyms."""
+    keep = [w for w in phrase.split() if w not in lex.demonyms and not re.search(POSSESSIVE + "$", w)
+            and w.lower() not in ("the", "a", "an", "one", "another", "its", "his", "her",
+                                  "their", "our")]
+    return " ".join(keep).lower().rstrip(".")
+
+
+def _prev_word(text: str, pos: int) -> str:
+    m = re.search(r"([\w\-]+)\W*$", text[max(0, pos - 40):pos])
+    return m.group(1).lower() if m else ""
+
+
+def _next_word(text: str, pos: int) -> str:
+    m = re.match(r"\s+([\w\-']+)", text[pos:pos + 40])
+    return m.group(1) if m else ""
+
+
+def _accept(cands: list[Found], taken: list[bool]) -> list[Found]:
+    """Longest first (then leftmost); a candidate overlapping an accepted one is dropped."""
+    out = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), c.start, c.kind)):
+        if any(taken[c.start:c.end]):
+            continue
+        for i in range(c.start, c.end):
+            taken[i] = True
+        out.append(c)
+    return out
+
+
+def _names(text: str, lex: Lexicon) -> list[Found]:
+    """Atomic names: gazetteer states and organisations, capitals, demonyms, places, times."""
+    pats = _patterns(lex)
+    cands: list[Found] = []
+    for s, e in find_phrases(text, lex.names, ignore_case=False):
+        alias = re.sub(r"\s+", " ", text[s:e])
+        if alias.startswith("The "):
+            alias = "the " + alias[4:]
+        ent = lex.names[alias]
+        prev = _prev_word(text, s)
+        if ent.type == lex.state_type and prev in lex.place_prepositions and prev != "to":
+            cands.append(Found(s, e, lex.location_type, "place"))
+        else:
+            cands.append(Found(s, e, ent.type, "name", ent.name, ent.wikidata))
+    for s, e in find_phrases(text, lex.capitals, ignore_case=False):
+        cap = re.sub(r"\s+", " ", text[s:e])
+        ent = lex.capitals["the " + cap[4:] if cap.startswith("The ") else cap]
+        if _prev_word(text, s) in lex.place_prepositions:
+            cands.append(Found(s, e, lex.location_type, "place"))
+        else:
+            cands.append(Found(s, e, lex.state_type, "capital", ent.name, ent.wikidata))
+    for s, e in find_phrases(text, lex.demonyms, ignore_case=False):
+        ent = lex.demonyms[re.sub(r"\s+", " ", text[s:e])]
+        if _next_word(text, e)[:1].isalpha():
+            cands.append(Found(s, e, lex.state_type, "demonym", ent.name, ent.wikidata))
+    for s, e in find_phrases(text, lex.places, ignore_case=False):
+        cands.append(Found(s, e, lex.location_type, "place"))
+    for name in ("month", "weekday", "year"):
+        for m in pats[name].finditer(text):
+            cands.append(Found(m.start(), m.end(), lex.time_type, "time"))
+    for s, e in find_phrases(text, lex.time_phrases):
+        cands.append(Found(s, e, lex.time_type, "time"))
+    return _accept(cands, [False] * len(text))
+
+
+def _phrases(text: str, lex: Lexicon) -> list[Found]:
+    """Whole noun phrases: titled names, descriptions, collectives, organisation descriptions."""
+    pats = _patterns(lex)
+    cands: list[Found] = []
+    for m in pats["titled_name"].finditer(text):
+        nm = pats["name"].match(text, m.end())
+        if not nm:
+            continue
+        first = nm.group().split()[0]
+        if first in lex.not_names or first in lex.demonyms or nm.group() in lex.names \
+                or nm.group() in lex.capitals:
+            continue
+        cands.append(Found(m.start(), nm.end(), lex.person_type, "titled_name",
+                           title=_title_key(text[m.start():m.end("title")], lex)))
+    for m in pats["description"].finditer(text):
+        cands.append(Found(m.start(), m.end(), lex.person_type, "description",
+                           title=_title_key(text[m.start():m.end("title")], lex)))
+    for m in pats["group"].finditer(text):
+        cands.append(Found(m.start(), m.end(), lex.group_type, "group"))
+    for m in pats["bare_group"].finditer(text):
+        if m.group("next") in lex.bare_group_next:
+            cands.append(Found(m.start(), m.end(), lex.group_type, "group"))
+    for m in pats["org_description"].finditer(text):
+        cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
+    return _accept(cands, [False] * len(text))
+
+
+def find_mentions(text: str, lex: Lexicon) -> list[Found]:
+    """All mentions of ``text`` sorted by offsets. Whole noun phrases may contain atomic names
+    ("[[Russia]'s ambassador to [the United States]]"); otherwise spans do not overlap."""
+    in_quote = quote_mask(text)
+    names = _names(text, lex)
+    phrases = _phrases(text, lex)
+    # an atomic name that crosses a phrase boundary loses; one equal to a phrase replaces it
+    names = [n for n in names if not any(p.start < n.end and n.start < p.end and
+                                         not (p.start <= n.start and n.end <= p.end)
+                                         for p in phrases)]
+    phrases = [p for p in phrases if (p.start, p.end) not in {(n.start, n.end) for n in names}]
+    taken = [False] * len(text)
+    for f in phrases:
+        for i in range(f.start, f.end):
+            taken[i] = True
+    for f in names:
+        if f.kind != "demonym":
+            for i in range(f.start, f.end):
+                taken[i] = True
+    found = names + phrases
+    found += _capitalised(text, lex, taken, found)
+    found += _coordinations(text, lex, found)
+    for s, e in find_phrases(text, lex.pronouns):
+        ptype, _, nxt = lex.pronouns[text[s:e].lower()]
+        if in_quote[s] or any(taken[s:e]) or nxt and _next_word(text, e) not in nxt:
+            continue
+        found.append(Found(s, e, ptype, "pronoun"))
+    return sorted(found, key=lambda f: (f.start, -f.end))
+
+
+def _coordinations(text: str, lex: Lexicon, found: list[Found]) -> list[Found]:
+    """"X and Y" that acts as one (next word a reporting verb, trigger or `coordination_next`)
+    is a GROUP mention spanning both conjuncts."""
+    actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
+    acting = set(lex.coordination_next) | {v for v in lex.reporting_verbs if " " not in v} \
+        | {t for t in lex.triggers if " " not in t}
+    tops = sorted((f for f in found if f.type in actor_types and f.kind != "demonym"),
+                  key=lambda f: (f.start, -f.end))
+    out = []
+    for a, b in zip(tops, tops[1:]):
+        if text[a.end:b.start] == " and " and _next_word(text, b.end).lower() in acting:
+            out.append(Found(a.start, b.end, lex.group_type, "coordination"))
+    return out
+
+
+def _capitalised(text: str, lex: Lexicon, taken: list[bool], found: list[Found]) -> list[Found]:
+    """Runs of capitalised words not covered by the lexicon rules: organisations by head word,
+    multi-word person names, and single words known as a surname or an acronym."""
+    toks = [(s, e) for s, e in words(text) if not any(taken[s:e])]
+    runs: list[list[tuple[int, int]]] = []
+    run: list[tuple[int, int]] = []
+    for s, e in toks:
+        w = text[s:e]
+        joined = bool(run) and text[run[-1][1]:s] == " "
+        if w[0].isupper() and (not run or joined):
+            run.append((s, e))
+        elif w[0].isupper():
+            runs.append(run)
+            run = [(s, e)]
+        elif run and joined and w in lex.name_connectors:
+            run.append((s, e))
+        else:
+            if run:
+                runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+
+    heads = {h.lower() for h in lex.organization_heads}
+    titles = {t.lower() for t in lex.titles}
+    reporting = {v for v in lex.reporting_verbs if " " not in v} | {n[0] for n in lex.nesting}
+    surnames = {text[f.start:f.end].split()[-1] for f in found
+                if f.kind == "titled_name"}
+    cands: list[tuple[int, int, str]] = []
+    for run in runs:
+        # connectors may not end a run; openers, titles and demonyms may not start one
+        while run and not text[run[-1][0]].isupper():
+            run.pop()
+        while run:
+            first = text[run[0][0]:run[0][1]]
+            low = [text[a:b].lower() for a, b in run]
+            cut = next((k for k in (3, 2, 1) if " ".join(low[:k]) in titles), 0)
+            if not cut and (first in lex.not_names or first in lex.demonyms and len(run) > 1
+                            and not any(t in heads for t in low[1:])):
+                cut = 1
+            if not cut:
+                break
+            run = run[cut:]
+            while run and not text[run[0][0]].isupper():
+                run = run[1:]
+        if not run:
+            continue
+        s, e = run[0][0], run[-1][1]
+        tokens = [text[a:b] for a, b in run]
+        low = [t.lower() for t in tokens]
+        if any(t in heads for t in low) or " ".join(low[-2:]) in heads:
+            if text[max(0, s - 4):s].lower() == "the ":
+                s -= 4
+            cands.append((s, e, lex.organization_type))
+        elif all(t in titles or t in lex.demonyms for t in low + tokens if t[0].isupper()) \
+                and all(t in titles or t in lex.demonyms or t[0].islower() for t in tokens):
+            continue
+        elif len(run) >= 2 and all(t[0].isupper() for t in tokens):
+            cands.append((s, e, lex.person_type))
+            surnames.add(tokens[-1])
+        elif len(run) == 1:
+            cands.append((s, e, ""))
+    out = []
+    for s, e, t in cands:
+        w = text[s:e]
+        if not t:
+            after = re.match(r"\s+([a-z]+)", text[e:e + 20])
+            if w in surnames:
+                t = lex.person_type
+            elif re.fullmatch(r"[A-Z]{2,6}", w) or _prev_word(text, s) in heads \
+                    or after and after.group(1) in reporting:
+                # an acronym, "the news agency Nordwave", or "Nordwave reported": an organisation
+                t = lex.organization_type
+            else:
+                continue
+        for i in range(s, e):
+            taken[i] = True
+        out.append(Found(s, e, t, "capitalised"))
+    return out

@@ -1,0 +1,92 @@
+"""Position detection: stance cues, with the holder from the enclosing attribution or the nearest
+actor mention before the cue, and the target as the rest of the clause.
+
+Offsets are half-open ``[start, end)`` code points; holders are mention indices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .attributions import FoundAttribution
+from .lexicon import Lexicon
+from .mentions import Found
+from .text import find_phrases, sentences
+
+# The longest target taken, in words (a clause rarely names its object in more).
+MAX_TARGET_WORDS = 12
+CLAUSE_END = re.compile(r"[,;:.!?\"“”()]|\s(?:and|but|as|which|who|because|while|after|before|"
+                        r"saying|said|adding|amid|since|until|when|where)\s")
+NEGATION = re.compile(r"(?<!\w)(?:not|never|no longer|n't)\s+(?:\w+\s+){0,1}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundPosition:
+    """A detected stance: holder mention index, stance label, target and evidence spans, and
+    the index of the attribution it is expressed in (or None)."""
+
+    holder: int
+    stance: str
+    target: tuple[int, int]
+    evidence: tuple[int, int]
+    attribution: int | None
+
+
+def find_positions(text: str, found: list[Found], attributions: list[FoundAttribution],
+                   lex: Lexicon) -> list[FoundPosition]:
+    """Positions of ``text`` in text order of their cues."""
+    actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
+    cue_label: dict[str, str] = {}
+    for label in lex.stance:
+        for phrase in lex.stance[label]:
+            cue_label.setdefault(phrase, label)
+    covered = [False] * len(text)
+    for f in found:
+        for i in range(f.start, f.end):
+            covered[i] = True
+    out = []
+    for block in sentences(text, lex.abbreviations):
+        for s, e in find_phrases(text, cue_label, start=block.start, end=block.end):
+            if any(covered[s:e]):
+                continue
+            label = cue_label[re.sub(r"\s+", " ", text[s:e].lower())]
+            if NEGATION.search(text[max(block.start, s - 20):s]):
+                label = lex.negation_flips.get(label, label)
+            target = _target(text, e, block.end)
+            if target is None:
+                continue
+            attr = next((k for k, a in enumerate(attributions)
+                         if any(c0 <= s < c1 for c0, c1 in a.content) and a.source is not None),
+                        None)
+            holder = _holder(found, actor_types, block.start, s)
+            if attr is not None and (holder is None or found[holder].start < attributions[attr].content[0][0]):
+                holder = attributions[attr].source
+            if holder is None:
+                continue
+            out.append(FoundPosition(holder, label, target, (s, e), attr))
+    return out
+
+
+def _holder(found: list[Found], actor_types: set[str], lo: int, pos: int) -> int | None:
+    best = None
+    for i, f in enumerate(found):
+        if f.type in actor_types and lo <= f.start and f.end <= pos:
+            best = i
+    return best
+
+
+def _target(text: str, pos: int, end: int) -> tuple[int, int] | None:
+    """From after the cue to the end of its clause (at most MAX_TARGET_WORDS words)."""
+    while pos < end and text[pos].isspace():
+        pos += 1
+    m = CLAUSE_END.search(text, pos, end)
+    stop = m.start() if m else end
+    words = list(re.finditer(r"\S+", text[pos:stop]))
+    if not words:
+        return None
+    words = words[:MAX_TARGET_WORDS]
+    t_end = pos + words[-1].end()
+    while t_end > pos and text[t_end - 1] in ".,;:":
+        t_end -= 1
+    return (pos, t_end) if t_end > pos else None

@@ -1,0 +1,100 @@
+"""The rule-based baseline end to end: one document's text in, one prediction line out (all five
+layers, ids of its own, span texts included), and reading the documents to predict for.
+
+Offsets are half-open ``[start, end)`` code points of the document's NFC text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from communique.schemas.model import (Actor, Argument, Attribution, Document, Event, Mention,
+                                      Position, Prediction, Span)
+
+from .actors import cluster_mentions
+from .attributions import find_attributions
+from .events import find_events
+from .lexicon import Lexicon, load_lexicon
+from .mentions import find_mentions
+from .positions import find_positions
+
+# Recorded in every prediction file's documentation (the README and BASELINES.md cite it).
+SYSTEM_NAME = "communique-rules"
+
+
+def predict_text(doc_id: str, text: str, lex: Lexicon | None = None) -> Prediction:
+    """The baseline's prediction for one document text (all five layers)."""
+    lex = lex or load_lexicon()
+    found = find_mentions(text, lex)
+    found, clusters = cluster_mentions(text, found, lex)
+    attrs = find_attributions(text, found, lex)
+    cues = tuple(a.cue for a in attrs)
+    events = find_events(text, found, lex, exclude=cues)
+    positions = find_positions(text, found, attrs, lex)
+
+    # Places and times are mentions only where they fill an event argument (guidelines §1).
+    used = {m for ev in events for _, m in ev.arguments}
+    keep = [i for i, f in enumerate(found)
+            if f.type not in (lex.location_type, lex.time_type) or i in used]
+    mid = {i: f"m{k + 1}" for k, i in enumerate(keep)}
+    mentions = tuple(Mention(mid[i], found[i].start, found[i].end,
+                             text[found[i].start:found[i].end], found[i].type) for i in keep)
+    actors = tuple(Actor(f"a{k + 1}", c.name, c.type, tuple(mid[m] for m in c.members), c.wikidata)
+                   for k, c in enumerate(clusters))
+    span = lambda s_e: Span.of(text, *s_e)  # noqa: E731 - a local shorthand
+    out_events = tuple(Event(f"e{k + 1}", ev.type, span(ev.trigger), ev.modality,
+                             tuple(Argument(role, mid[m]) for role, m in ev.arguments))
+                       for k, ev in enumerate(events))
+    out_attrs = tuple(Attribution(f"t{k + 1}", a.type, mid[a.source] if a.source is not None else None,
+                                  span(a.cue), tuple(span(c) for c in a.content),
+                                  f"t{a.parent + 1}" if a.parent is not None else None)
+                      for k, a in enumerate(attrs))
+    out_pos = tuple(Position(f"p{k + 1}", mid[p.holder], p.stance, span(p.target), span(p.evidence),
+                             f"t{p.attribution + 1}" if p.attribution is not None else None)
+                    for k, p in enumerate(positions))
+    return Prediction(doc_id, {"mentions": mentions, "actors": actors, "events": out_events,
+                               "attributions": out_attrs, "positions": out_pos})
+
+
+def predict_documents(docs: Iterable[Document], lex: Lexicon | None = None) -> list[dict[str, Any]]:
+    """Prediction lines (canonical dicts) for ``docs``, in the order given."""
+    lex = lex or load_lexicon()
+    return [predict_text(d.id, d.text, lex).to_dict() for d in docs]
+
+
+class GoldError(Exception):
+    """The documents to predict for could not be read; the message says where and why."""
+
+
+def read_gold(path: Path, split: str | None = None) -> list[Document]:
+    """Documents from a folder or file of canonical documents (``.json``/``.jsonl``), or from a
+    release folder (``--split`` chooses the split). Documents are validated first."""
+    from communique.schemas.validate import check_paths
+
+    if _is_release(path):
+        return _read_release(path, split)
+    if split is not None:
+        raise GoldError(f"{path}: --split {split!r} given, but this is not a release folder "
+                        "(no README.md card with parquet files); allowed: --split only with a "
+                        "release folder such as corpus/releases/vX.Y.Z")
+    if not path.exists():
+        raise GoldError(f"{path}: no such file or folder")
+    result = check_paths([path])
+    if result.problems:
+        raise GoldError("\n".join(map(str, result.problems)))
+    return sorted(result.documents, key=lambda d: d.id)
+
+
+def _is_release(path: Path) -> bool:
+    return path.is_dir() and (path / "README.md").is_file() and any(path.rglob("*.parquet"))
+
+
+def _read_release(path: Path, split: str | None) -> list[Document]:
+    """The documents of one split of a release folder, through the release helper's reader."""
+    try:
+        from communique.corpus.release_read import read_release_documents  # type: ignore
+    except ModuleNotFoundError:
+        raise GoldError(f"{path}: reading release folders needs communique.corpus.release_read, "
+                        "which this checkout lacks; pass a folder of canonical documents") from None
+    return read_release_documents(path, split)
