@@ -129,13 +129,14 @@ def _apposition(text: str, found: list[Found], i: int, join, lex: Lexicon) -> bo
     """Join mention ``i`` with a PERSON mention set off by a comma right before or after it
     ("Alexander Darchiev, Russia's ambassador," / "the ambassador, Alexander Darchiev")."""
     done = False
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(found) and found[j].type == lex.person_type \
-                and found[j].kind in ("description", "titled_name", "capitalised"):
-            a, b = sorted((found[i], found[j]), key=lambda f: f.start)
-            if text[a.end:b.start] == ", ":
-                join(i, j)
-                done = True
+    f = found[i]
+    for j, g in enumerate(found):
+        if j == i or g.type != lex.person_type or \
+                g.kind not in ("description", "titled_name", "capitalised"):
+            continue
+        if text[g.end:f.start] == ", " or text[f.end:g.start] == ", ":
+            join(i, j)
+            done = True
     return done
 
 

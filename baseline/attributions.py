@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .mentions import Found
+from .mentions import Found, top_level
 from .text import CLOSE_QUOTES, OPEN_QUOTES, Block, find_phrases, quotations, sentences
 
 TRIM = " \t,.;:\"“”'’‘—–-"
@@ -54,8 +54,9 @@ class _Sentence:
     def __init__(self, text: str, block: Block, found: list[Found], actor_types: set[str],
                  quotes: list[Block]):
         self.text, self.block = text, block
-        self.actors = [i for i, f in enumerate(found)
-                       if f.type in actor_types and block.start <= f.start and f.end <= block.end]
+        tops = top_level(found)
+        self.actors = [i for i, f in enumerate(found) if i in tops
+                       and f.type in actor_types and block.start <= f.start and f.end <= block.end]
         self.quotes = [q for q in quotes if block.start < q.start and q.end < block.end]
         self.found = found
 
@@ -171,7 +172,7 @@ def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[
         if m:
             pos += m.end()
             continue
-        hit = next((len(p) for p in lex.audiences + lex.complementisers
+        hit = next((len(p) for p in lex.audiences + lex.manner + lex.complementisers
                     if rest.lower().startswith(p + " ") or rest.lower().startswith(p + ",")), 0)
         if not hit:
             nxt = next((sent.found[i] for i in range(len(sent.found))

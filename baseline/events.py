@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .mentions import Found
+from .mentions import Found, top_level
 from .text import find_phrases, sentences
 
 # How far (in code points) a modality cue may stand before / after the trigger.
@@ -42,12 +42,12 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
     for s, e in exclude:
         for i in range(s, e):
             covered[i] = True
+    tops = top_level(found)
     out = []
     for block in sentences(text, lex.abbreviations):
         # arguments are whole mentions: a name nested in a larger mention is not one
         inside = [i for i, f in enumerate(found) if block.start <= f.start and f.end <= block.end
-                  and not any(g.start <= f.start and f.end <= g.end and (g.end - g.start) > (f.end - f.start)
-                              for g in found)]
+                  and i in tops]
         for s, e in find_phrases(text, lex.triggers, start=block.start, end=block.end):
             if any(covered[s:e]):
                 continue

@@ -68,6 +68,7 @@ class Lexicon:
     nesting: tuple[tuple[str, str], ...]
     complementisers: tuple[str, ...]
     audiences: tuple[str, ...]
+    manner: tuple[str, ...]
     # modality label → (cues before the trigger, cues after it), in the order they are tried
     modality: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
     # stance label → cue phrases
@@ -251,6 +252,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         nesting=tuple(nesting),
         complementisers=_strings("cues.yaml", "reporting.complementisers", rep["complementisers"]),
         audiences=_strings("cues.yaml", "reporting.audiences", rep["audiences"]),
+        manner=_strings("cues.yaml", "reporting.manner", rep["manner"]),
         modality=MappingProxyType(modality),
         stance=MappingProxyType(stance),
         triggers=MappingProxyType(parse_triggers(triggers_text, spec.label("event_type").names)),

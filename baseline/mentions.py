@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .text import find_phrases, quote_mask, words
+from .text import DATELINE, find_phrases, quote_mask, words
 
 NAME_TOKEN = r"[A-Z][\w\-]*(?:['’][A-Z]\w*)?"
 POSSESSIVE = r"['’]s"
@@ -59,7 +59,9 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     months = _alt(lex.months)
     weekdays = _alt(lex.weekdays)
     b, e = r"(?<![\w\-])", r"(?![\w\-])"
-    premod = rf"(?:(?i:{det})\s+|{poss}\s+)?(?:(?:(?i:{mods})|{demonym})\s+)*"
+    # determiner or possessive, then modifiers, demonyms or capitalised words ("Information
+    # Minister", "European Commission spokeswoman")
+    premod = rf"(?:(?i:{det})\s+|{poss}\s+)?(?:(?:(?i:{mods})|{demonym}|{NAME_TOKEN})\s+)*"
     return {
         # Title (with its premodifiers) and the capitalised name after it: one PERSON mention.
         "titled_name": re.compile(rf"{b}{premod}(?P<title>(?i:{titles}))\.?\s+(?=[A-Z])"),
@@ -74,7 +76,7 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+(?i:{gnouns}){e}"),
         "bare_group": re.compile(rf"{b}(?i:{_alt(lex.bare_groups)})(?=\s+(?P<next>[a-z]+))"),
         "org_description": re.compile(
-            rf"{b}(?:(?i:the|its)\s+|{poss}\s+)(?:{demonym}\s+)?{odesc}{e}"),
+            rf"{b}(?:(?i:the|its)\s+|{poss}\s+)(?:{demonym}\s+)?(?:[a-z]+\s+)?{odesc}{e}"),
         "month": re.compile(
             rf"{b}(?:(?i:early|late|mid)[\s\-]+)?(?:\d{{1,2}}\s+)?{months}(?:\s+\d{{1,2}}{e})?"
             rf"(?:,?\s+\d{{4}})?{e}"),
@@ -162,8 +164,14 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
         if first in lex.not_names or first in lex.demonyms or nm.group() in lex.names \
                 or nm.group() in lex.capitals:
             continue
-        cands.append(Found(m.start(), nm.end(), lex.person_type, "titled_name",
-                           title=_title_key(text[m.start():m.end("title")], lex)))
+        start = m.start()
+        while True:  # sentence openers and dates are not part of the name's premodifiers
+            w = re.match(r"([\w.\-]+)\s+", text[start:m.end()])
+            if not w or w.group(1) not in lex.not_names or w.group(1) in ("The", "A", "An"):
+                break
+            start += w.end()
+        cands.append(Found(start, nm.end(), lex.person_type, "titled_name",
+                           title=_title_key(text[start:m.end("title")], lex)))
     for m in pats["description"].finditer(text):
         cands.append(Found(m.start(), m.end(), lex.person_type, "description",
                            title=_title_key(text[m.start():m.end("title")], lex)))
@@ -181,14 +189,27 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
     """All mentions of ``text`` sorted by offsets. Whole noun phrases may contain atomic names
     ("[[Russia]'s ambassador to [the United States]]"); otherwise spans do not overlap."""
     in_quote = quote_mask(text)
-    names = _names(text, lex)
-    phrases = _phrases(text, lex)
+    # datelines and their agency tags are not annotated (guidelines §0)
+    datelines = []
+    for line in re.finditer(r"(?m)^[ \t]*", text):
+        dateline = DATELINE.match(text, line.end())
+        if dateline:
+            datelines.append((dateline.start(), dateline.end()))
+
+    def outside(f: Found) -> bool:
+        return not any(s <= f.start < e for s, e in datelines)
+
+    names = [f for f in _names(text, lex) if outside(f)]
+    phrases = [f for f in _phrases(text, lex) if outside(f)]
     # an atomic name that crosses a phrase boundary loses; one equal to a phrase replaces it
     names = [n for n in names if not any(p.start < n.end and n.start < p.end and
                                          not (p.start <= n.start and n.end <= p.end)
                                          for p in phrases)]
     phrases = [p for p in phrases if (p.start, p.end) not in {(n.start, n.end) for n in names}]
     taken = [False] * len(text)
+    for s, e in datelines:
+        for i in range(s, e):
+            taken[i] = True
     for f in phrases:
         for i in range(f.start, f.end):
             taken[i] = True
@@ -205,6 +226,14 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
             continue
         found.append(Found(s, e, ptype, "pronoun"))
     return sorted(found, key=lambda f: (f.start, -f.end))
+
+
+def top_level(found: list[Found]) -> set[int]:
+    """Indices of mentions not nested inside a longer mention (the ones that can be a source,
+    holder or event argument: "Eritrean officials", not the "Eritrean" inside it)."""
+    return {i for i, f in enumerate(found)
+            if not any(g.start <= f.start and f.end <= g.end and g.end - g.start > f.end - f.start
+                       for g in found)}
 
 
 def _coordinations(text: str, lex: Lexicon, found: list[Found]) -> list[Found]:
@@ -225,7 +254,7 @@ def _coordinations(text: str, lex: Lexicon, found: list[Found]) -> list[Found]:
 def _capitalised(text: str, lex: Lexicon, taken: list[bool], found: list[Found]) -> list[Found]:
     """Runs of capitalised words not covered by the lexicon rules: organisations by head word,
     multi-word person names, and single words known as a surname or an acronym."""
-    toks = [(s, e) for s, e in words(text) if not any(taken[s:e])]
+    toks = [(s, e) for s, e in words(text, lex.abbreviations) if not any(taken[s:e])]
     runs: list[list[tuple[int, int]]] = []
     run: list[tuple[int, int]] = []
     for s, e in toks:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .attributions import FoundAttribution
 from .lexicon import Lexicon
-from .mentions import Found
+from .mentions import Found, top_level
 from .text import find_phrases, sentences
 
 # The longest target taken, in words (a clause rarely names its object in more).
@@ -45,6 +45,7 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
     for f in found:
         for i in range(f.start, f.end):
             covered[i] = True
+    tops = top_level(found)
     out = []
     for block in sentences(text, lex.abbreviations):
         for s, e in find_phrases(text, cue_label, start=block.start, end=block.end):
@@ -59,7 +60,7 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
             attr = next((k for k, a in enumerate(attributions)
                          if any(c0 <= s < c1 for c0, c1 in a.content) and a.source is not None),
                         None)
-            holder = _holder(found, actor_types, block.start, s)
+            holder = _holder(found, tops, actor_types, block.start, s)
             if attr is not None and (holder is None or found[holder].start < attributions[attr].content[0][0]):
                 holder = attributions[attr].source
             if holder is None:
@@ -68,10 +69,12 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
     return out
 
 
-def _holder(found: list[Found], actor_types: set[str], lo: int, pos: int) -> int | None:
+def _holder(found: list[Found], tops: set[int], actor_types: set[str], lo: int, pos: int
+            ) -> int | None:
+    """The last whole actor mention (not one nested in another) between ``lo`` and ``pos``."""
     best = None
     for i, f in enumerate(found):
-        if f.type in actor_types and lo <= f.start and f.end <= pos:
+        if i in tops and f.type in actor_types and lo <= f.start and f.end <= pos:
             best = i
     return best
 

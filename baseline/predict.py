@@ -68,33 +68,14 @@ class GoldError(Exception):
 
 
 def read_gold(path: Path, split: str | None = None) -> list[Document]:
-    """Documents from a folder or file of canonical documents (``.json``/``.jsonl``), or from a
-    release folder (``--split`` chooses the split). Documents are validated first."""
-    from communique.schemas.validate import check_paths
+    """Validated documents, in id order, from a release folder (``split`` chooses the split), a
+    folder of canonical documents, or a JSON Lines file of documents. The reader is the
+    scorer's (``communique.eval.inputs.load_gold``), so the baseline predicts for exactly the
+    documents `communique eval score` scores."""
+    from communique.eval.inputs import InputProblems, load_gold
 
-    if _is_release(path):
-        return _read_release(path, split)
-    if split is not None:
-        raise GoldError(f"{path}: --split {split!r} given, but this is not a release folder "
-                        "(no README.md card with parquet files); allowed: --split only with a "
-                        "release folder such as corpus/releases/vX.Y.Z")
-    if not path.exists():
-        raise GoldError(f"{path}: no such file or folder")
-    result = check_paths([path])
-    if result.problems:
-        raise GoldError("\n".join(map(str, result.problems)))
-    return sorted(result.documents, key=lambda d: d.id)
-
-
-def _is_release(path: Path) -> bool:
-    return path.is_dir() and (path / "README.md").is_file() and any(path.rglob("*.parquet"))
-
-
-def _read_release(path: Path, split: str | None) -> list[Document]:
-    """The documents of one split of a release folder, through the release helper's reader."""
     try:
-        from communique.corpus.release_read import read_release_documents  # type: ignore
-    except ModuleNotFoundError:
-        raise GoldError(f"{path}: reading release folders needs communique.corpus.release_read, "
-                        "which this checkout lacks; pass a folder of canonical documents") from None
-    return read_release_documents(path, split)
+        gold = load_gold(path, split)
+    except InputProblems as e:
+        raise GoldError(str(e)) from None
+    return [Document.from_dict(d) for d in gold.documents]

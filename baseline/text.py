@@ -144,14 +144,16 @@ def find_phrases(text: str, phrases: Iterable[str], ignore_case: bool = True,
     return [(m.start(), m.end()) for m in rx.finditer(text, start, end)]
 
 
-def words(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+def words(text: str, abbreviations: frozenset[str] = frozenset(), start: int = 0,
+          end: int | None = None) -> list[tuple[int, int]]:
     """Word tokens of ``text[start:end]`` as ``(start, end)`` offsets."""
     end = len(text) if end is None else end
     out = []
     for m in WORD.finditer(text, start, end):
         s, e = m.start(), m.end()
-        # a final period belongs to the word only for abbreviations/initialisms ("U.S.")
-        if text[e - 1] == "." and not re.fullmatch(r"(?:\w\.)+|[A-Z][a-z]{0,3}\.", text[s:e]):
+        # a final period belongs to the word only for abbreviations and initials ("U.S.", "F.")
+        if text[e - 1] == "." and text[s:e] not in abbreviations \
+                and not re.fullmatch(r"(?:\w\.)+", text[s:e]):
             e -= 1
         out.append((s, e))
     return out

@@ -1,0 +1,180 @@
+"""The baseline's rules, one component at a time, on hand-written sentences with exact spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from communique.baseline.actors import cluster_mentions
+from communique.baseline.attributions import find_attributions
+from communique.baseline.events import find_events
+from communique.baseline.lexicon import load_lexicon
+from communique.baseline.mentions import find_mentions
+from communique.baseline.positions import find_positions
+from communique.baseline.predict import predict_text
+from communique.baseline.text import find_phrases, quotations, sentences
+
+LEX = load_lexicon()
+
+
+def spans(text, found):
+    return [(text[f.start:f.end], f.type) for f in found]
+
+
+def analyse(text):
+    found = find_mentions(text, LEX)
+    found, clusters = cluster_mentions(text, found, LEX)
+    attrs = find_attributions(text, found, LEX)
+    return found, clusters, attrs
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Talks ended. The U.S. team left.", ["Talks ended.", "The U.S. team left."]),
+    ('"We came. We talked," Mr. Vela said. He left.',
+     ['"We came. We talked," Mr. Vela said.', "He left."]),
+    ("GENEVA, March 3 (Meridian Wire) - Envoys met. Then they left.",
+     ["Envoys met.", "Then they left."]),
+    ("First line.\n\nSecond line", ["First line.", "Second line"]),
+])
+def test_sentences(text, expected):
+    assert [text[b.start:b.end] for b in sentences(text, LEX.abbreviations)] == expected
+
+
+def test_quotations_and_phrases():
+    text = 'He said “A, B” and "C".'
+    assert [text[q.start:q.end] for q in quotations(text)] == ["A, B", "C"]
+    other = "The talks, the Talks-like talk"
+    assert [other[s:e] for s, e in find_phrases(other, ["talks"])] == ["talks"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # gazetteer states (with "The"), capitals acting as states, a nested demonym in a group
+    ("The United States and Moscow agreed.",
+     [("The United States and Moscow", "GROUP"), ("The United States", "STATE"), ("Moscow", "STATE")]),
+    ("U.S. diplomats arrived.", [("U.S. diplomats", "GROUP"), ("U.S.", "STATE")]),
+    # a capital after a place preposition is a place; times drop their preposition
+    ("They met in Moscow on Thursday.", [("They", "GROUP"), ("Moscow", "LOCATION"), ("Thursday", "TIME")]),
+    ("The talks in February failed.", [("February", "TIME")]),
+    # a title is part of the name mention; nested names inside a description
+    ("Foreign Minister Anna Vela spoke.", [("Foreign Minister Anna Vela", "PERSON")]),
+    ("Russia's ambassador to the United States spoke.",
+     [("Russia's ambassador to the United States", "PERSON"), ("Russia", "STATE"),
+      ("the United States", "STATE")]),
+    # organisations by head word, IGOs from the gazetteer, a description of an organisation
+    ("The Ruritanian Foreign Ministry and NATO spoke, and the ministry agreed.",
+     [("The Ruritanian Foreign Ministry", "ORGANIZATION"), ("NATO", "ORGANIZATION"),
+      ("the ministry", "ORGANIZATION")]),
+    # anonymous sources; pronouns outside quotes only
+    ('Officials said "he is wrong" and he left.', [("Officials", "GROUP"), ("he", "PERSON")]),
+])
+def test_mentions(text, expected):
+    assert spans(text, find_mentions(text, LEX)) == expected
+
+
+def test_dateline_is_not_annotated():
+    text = "BRUSSELS, Jan. 20 (Meridian Wire) - China protested."
+    assert spans(text, find_mentions(text, LEX)) == [("China", "STATE")]
+
+
+def test_actors_alias_surname_title_pronoun():
+    text = ("Foreign Minister Anna Vela met Russia's envoy. Moscow said Vela left. "
+            "The foreign minister said she was tired.")
+    found, clusters, _ = analyse(text)
+    got = sorted((c.name, c.type, tuple(text[found[m].start:found[m].end] for m in c.members),
+                  c.wikidata) for c in clusters)
+    assert got == [
+        ("Foreign Minister Anna Vela", "PERSON",
+         ("Foreign Minister Anna Vela", "Vela", "The foreign minister", "she"), None),
+        ("Russia", "STATE", ("Russia", "Moscow"), "Q159"),
+        ("Russia's envoy", "PERSON", ("Russia's envoy",), None),
+    ]
+
+
+def test_actors_apposition():
+    text = "Iran's ambassador to the United Nations, Hamid Rostami, said he was ready."
+    found, clusters, _ = analyse(text)
+    person = [c for c in clusters if c.type == "PERSON"]
+    assert [[text[found[m].start:found[m].end] for m in c.members] for c in person] == [
+        ["Iran's ambassador to the United Nations", "Hamid Rostami", "he"]]
+
+
+def attr_rows(text, found, attrs):
+    return [(a.type, text[found[a.source].start:found[a.source].end] if a.source is not None else None,
+             text[a.cue[0]:a.cue[1]], [text[s:e] for s, e in a.content], a.parent) for a in attrs]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Foreign Minister Anna Vela said that the talks had failed.",
+     [("indirect", "Foreign Minister Anna Vela", "said", ["the talks had failed"], None)]),
+    ('"We are ready," Vela said, "but not yet."',
+     [("direct", "Vela", "said", ["We are ready", "but not yet"], None)]),
+    ('"We are ready," said Anna Vela.',
+     [("direct", "Anna Vela", "said", ["We are ready"], None)]),
+    ("The talks had failed, the ministry said.",
+     [("indirect", "the ministry", "said", ["The talks had failed"], None)]),
+    ("According to the ministry, the talks had failed.",
+     [("indirect", "the ministry", "According to", ["the talks had failed"], None)]),
+    ("Nordwave cited Anna Vela as saying that the talks had failed.",
+     [("indirect", "Nordwave", "cited", ["the talks had failed"], None),
+      ("indirect", "Anna Vela", "as saying", ["the talks had failed"], 0)]),
+    ('China said in a statement that it would "never give in" to pressure.',
+     [("mixed", "China", "said", ['it would "never give in" to pressure'], None)]),
+    ("Russia told reporters that the deal was dead.",
+     [("indirect", "Russia", "told", ["the deal was dead"], None)]),
+])
+def test_attributions(text, expected):
+    found, _, attrs = analyse(text)
+    assert attr_rows(text, found, attrs) == expected
+
+
+def test_quote_continues_in_next_sentence():
+    text = '"We are ready," Vela said. "We will not wait."'
+    found, _, attrs = analyse(text)
+    assert attr_rows(text, found, attrs) == [
+        ("direct", "Vela", "said", ["We are ready", "We will not wait"], None)]
+
+
+def event_rows(text, found, events):
+    return [(e.type, text[e.trigger[0]:e.trigger[1]], e.modality,
+             [(r, text[found[m].start:found[m].end]) for r, m in e.arguments]) for e in events]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ukrainian negotiators met Turkish officials in Ankara on Monday.",
+     [("CONSULT", "met", "asserted", [("actor", "Ukrainian negotiators"), ("recipient", "Turkish officials"),
+                                      ("location", "Ankara"), ("time", "Monday")])]),
+    ("Ethiopia expelled two Eritrean diplomats last year.",
+     [("SANCTION", "expelled", "historical", [("actor", "Ethiopia"), ("recipient", "two Eritrean diplomats"),
+                                              ("time", "last year")])]),
+    ("Japan will impose sanctions.", [("SANCTION", "sanctions", "future", [("actor", "Japan")])]),
+    ("Egypt did not attack.", [("ASSAULT", "attack", "negated", [("actor", "Egypt")])]),
+    ("Brazil could withdraw.", [("RETREAT", "withdraw", "hypothetical", [("actor", "Brazil")])]),
+    # a reporting verb is a cue, never a trigger
+    ("Canada said nothing.", []),
+])
+def test_events(text, expected):
+    found, _, attrs = analyse(text)
+    events = find_events(text, found, LEX, exclude=tuple(a.cue for a in attrs))
+    assert event_rows(text, found, events) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The European Union welcomed the decision.",
+     [("The European Union", "support", "welcomed", "the decision", False)]),
+    ("Hungary did not support the plan, officials said.",
+     [("Hungary", "oppose", "support", "the plan", True)]),
+    ("China said it was concerned about the new tariffs on steel.",
+     [("China", "oppose", "concerned about", "the new tariffs on steel", True)]),
+])
+def test_positions(text, expected):
+    found, _, attrs = analyse(text)
+    got = [(text[found[p.holder].start:found[p.holder].end], p.stance,
+            text[p.evidence[0]:p.evidence[1]], text[p.target[0]:p.target[1]],
+            p.attribution is not None) for p in find_positions(text, found, attrs, LEX)]
+    assert got == expected
+
+
+def test_places_and_times_only_as_event_arguments():
+    text = "Nobody spoke in Geneva on Friday. Chile signed the treaty in Lima in March."
+    pred = predict_text("d", text).to_dict()
+    assert [(m["text"], m["type"]) for m in pred["mentions"]] == [
+        ("Chile", "STATE"), ("Lima", "LOCATION"), ("March", "TIME")]
