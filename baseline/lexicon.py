@@ -59,6 +59,7 @@ class Lexicon:
     not_names: frozenset[str]
     abbreviations: frozenset[str]
     place_prepositions: frozenset[str]
+    place_heads: frozenset[str]
     name_connectors: frozenset[str]
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
@@ -238,6 +239,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         coordination_next=frozenset(_strings("mentions.yaml", "coordination_next",
                                              mentions["coordination_next"])),
         not_names=frozenset(_strings("mentions.yaml", "not_names", mentions["not_names"])),
+        place_heads=frozenset(_strings("mentions.yaml", "place_heads", mentions["place_heads"])),
         place_prepositions=frozenset(_strings("mentions.yaml", "place_prepositions",
                                               mentions["place_prepositions"])),
         name_connectors=frozenset(_strings("mentions.yaml", "name_connectors",

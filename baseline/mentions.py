@@ -70,11 +70,13 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "description": re.compile(
             rf"{b}(?:(?i:{det})\s+|{poss}\s+)(?:(?:(?i:{mods})|{demonym})\s+)*"
             rf"(?P<title>(?i:{titles})){e}"
-            rf"(?:\s+(?i:to|of|for|at)\s+(?:{any_name}|(?i:the)\s+{odesc}){e})?"
+            rf"(?:\s+(?i:to|of|for|at|in)\s+(?:{any_name}|(?i:the)\s+{odesc}){e}(?![’']s))?"
             rf"(?!\s+[A-Z][a-z])"),
         "group": re.compile(
-            rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+(?i:{gnouns}){e}"),
+            rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+{gnouns}{e}"),
         "bare_group": re.compile(rf"{b}(?i:{_alt(lex.bare_groups)})(?=\s+(?P<next>[a-z]+))"),
+        # "Sudanese foreign ministry" inside "a Sudanese foreign ministry official"
+        "nested_org": re.compile(rf"{b}{demonym}\s+(?:[a-z]+\s+)?{odesc}{e}"),
         "org_description": re.compile(
             rf"{b}(?:(?i:the|its)\s+|{poss}\s+)(?:{demonym}\s+)?(?:[a-z]+\s+)?{odesc}{e}"),
         "month": re.compile(
@@ -201,6 +203,10 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
 
     names = [f for f in _names(text, lex) if outside(f)]
     phrases = [f for f in _phrases(text, lex) if outside(f)]
+    names = _accept(names + [Found(m.start(), m.end(), lex.organization_type, "org_description")
+                             for p in phrases if p.type == lex.person_type
+                             for m in _patterns(lex)["nested_org"].finditer(text, p.start, p.end)],
+                    [False] * len(text))
     # an atomic name that crosses a phrase boundary loses; one equal to a phrase replaces it
     names = [n for n in names if not any(p.start < n.end and n.start < p.end and
                                          not (p.start <= n.start and n.end <= p.end)
@@ -308,6 +314,9 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], found: list[Found])
         elif all(t in titles or t in lex.demonyms for t in low + tokens if t[0].isupper()) \
                 and all(t in titles or t in lex.demonyms or t[0].islower() for t in tokens):
             continue
+        elif tokens[-1] in lex.place_heads or _prev_word(text, s) in lex.place_prepositions \
+                and len(run) >= 2:
+            cands.append((s, e, lex.location_type))
         elif len(run) >= 2 and all(t[0].isupper() for t in tokens):
             cands.append((s, e, lex.person_type))
             surnames.add(tokens[-1])
