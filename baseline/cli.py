@@ -1,7 +1,8 @@
 """`communique baseline …`: run the rule-based reference system.
 
 `communique baseline predict --gold PATH [--split S] --out preds.jsonl` writes one prediction line
-per document (all five layers) and validates it against the gold before reporting success.
+per document (all five layers) and validates it against the gold before reporting success;
+`communique baseline evaluate [--release R] [--split S]` predicts and prints the score table.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .results import evaluate
+
+    if args.bootstrap < 0:
+        print(f"--bootstrap: found {args.bootstrap}; allowed: 0 or more", file=sys.stderr)
+        return EXIT_INVALID
+    return evaluate(args.release, args.split, args.bootstrap)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `communique baseline predict`."""
     p = subparsers.add_parser("baseline", help="the rule-based reference extraction system",
@@ -65,3 +75,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--split", help="split of a release folder: train, validation or test")
     q.add_argument("--out", type=Path, required=True, help="prediction file to write (.jsonl)")
     q.set_defaults(func=cmd_predict)
+    q = sub.add_parser("evaluate", help="predict on a release split and print the score table",
+                       description="Run the baseline on one split of a release (default: the "
+                                   "latest in corpus/releases, split test) and print the table "
+                                   "of `communique eval score` (what `make demo` shows).")
+    q.add_argument("--release", type=Path, help="release folder (default: the latest)")
+    q.add_argument("--split", default="test", help="train, validation or test (default: test)")
+    q.add_argument("--bootstrap", type=int, default=0, help="resamples for 95%% intervals")
+    q.set_defaults(func=cmd_evaluate)
