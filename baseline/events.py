@@ -29,9 +29,11 @@ class FoundEvent:
 
 
 def find_events(text: str, found: list[Found], lex: Lexicon,
-                exclude: tuple[tuple[int, int], ...] = ()) -> list[FoundEvent]:
+                exclude: tuple[tuple[int, int], ...] = (), date: str | None = None
+                ) -> list[FoundEvent]:
     """Events of ``text``; triggers overlapping a mention or a span of ``exclude`` (such as
-    attribution cues) are skipped."""
+    attribution cues) are skipped. ``date`` (ISO) is the document's, for dating time
+    arguments."""
     actor_role, recipient_role = lex.actor_role, lex.recipient_role
     location_role, time_role = lex.location_role, lex.time_role
     actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
@@ -47,7 +49,7 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
     for block in sentences(text, lex.abbreviations):
         # arguments are whole mentions: a name nested in a larger mention is not one
         inside = [i for i, f in enumerate(found) if block.start <= f.start and f.end <= block.end
-                  and i in tops]
+                  and i in tops and f.kind != "demonym"]
         for s, e in find_phrases(text, lex.triggers, start=block.start, end=block.end):
             if any(covered[s:e]):
                 continue
@@ -64,24 +66,49 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
             times = [i for i in inside if found[i].type == lex.time_type]
             if places:
                 args.append((location_role, min(places, key=lambda i: abs(found[i].start - s))))
+            when = None
             if times:
-                args.append((time_role, min(times, key=lambda i: abs(found[i].start - s))))
-            modality = _modality(text, block.start, block.end, s, e, lex)
+                t = min(times, key=lambda i: abs(found[i].start - s))
+                args.append((time_role, t))
+                when = _relative_time(text[found[t].start:found[t].end], date, lex)
+            modality = _modality(text, block.start, block.end, s, e, lex, when)
             out.append(FoundEvent(etype, (s, e), modality, tuple(args)))
     return out
 
 
-def _modality(text: str, sent_start: int, sent_end: int, s: int, e: int, lex: Lexicon) -> str:
-    """The first modality (in lexicon order) with a cue in the window before the trigger (or,
-    for `after` cues, just after it) inside the sentence; else the default."""
+def _relative_time(expr: str, date: str | None, lex: Lexicon) -> str | None:
+    """The modality a time expression gives against the document date: ``lex.past_modality``
+    when it names an earlier year or month, ``lex.future_modality`` a later one, else None."""
+    if not date:
+        return None
+    year, month = int(date[:4]), int(date[5:7])
+    found_year = re.search(r"\b(19|20)\d\d\b", expr)
+    months = [i + 1 for i, m in enumerate(lex.months) if re.search(rf"\b{m}\b", expr)]
+    y = int(found_year.group()) if found_year else year
+    if y != year:
+        return lex.past_modality if y < year else lex.future_modality
+    if months and months[0] != month:
+        return lex.past_modality if months[0] < month else lex.future_modality
+    return None
+
+
+def _modality(text: str, sent_start: int, sent_end: int, s: int, e: int, lex: Lexicon,
+              when: str | None = None) -> str:
+    """The first modality (in lexicon order) with a cue in the clause before the trigger, in the
+    two words just before it, or just after it; the time argument's dating (``when``) is tried
+    just before the past label's cues; else the default."""
     lo = max(sent_start, s - MODALITY_WINDOW_BEFORE)
     # a cue belongs to the trigger's clause: start the window after the last clause break
     brk = max(text.rfind(",", lo, s), text.rfind(";", lo, s))
     lo = brk + 1 if brk >= lo else lo
     hi = min(sent_end, e + MODALITY_WINDOW_AFTER)
-    for label, (before, after) in lex.modality.items():
-        if find_phrases(text, before, start=lo, end=s):
-            return label
-        if after and find_phrases(text, after, start=e, end=hi):
+    near = re.search(r"(?:\S+\s+){0,2}$", text[lo:s])
+    near_lo = lo + near.start() if near else s
+    for label, (before, adjacent, after) in lex.modality.items():
+        if label == lex.past_modality and when is not None:
+            return when
+        if find_phrases(text, before, start=lo, end=s) or \
+                find_phrases(text, adjacent, start=near_lo, end=s) or \
+                after and find_phrases(text, after, start=e, end=hi):
             return label
     return lex.default_modality

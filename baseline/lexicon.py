@@ -70,8 +70,12 @@ class Lexicon:
     complementisers: tuple[str, ...]
     audiences: tuple[str, ...]
     manner: tuple[str, ...]
-    # modality label → (cues before the trigger, cues after it), in the order they are tried
-    modality: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    # modality label → (cues in the clause before, cues just before, cues just after the
+    # trigger), in the order the labels are tried
+    modality: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
+    # the labels a time argument earlier / later than the document date gives
+    past_modality: str
+    future_modality: str
     # stance label → cue phrases
     stance: Mapping[str, tuple[str, ...]]
     # trigger phrase (lower case) → event type
@@ -208,11 +212,14 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         before, after = (s.strip() for s in phrase.split("…"))
         nesting.append((before, after))
 
-    modality: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    modality: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
     for label, body in cues["modality"].items():
         _check("cues.yaml", "modality", label, modalities)
-        modality[label] = (_strings("cues.yaml", f"modality.{label}.before", body.get("before", [])),
-                           _strings("cues.yaml", f"modality.{label}.after", body.get("after", [])))
+        modality[label] = tuple(_strings("cues.yaml", f"modality.{label}.{where}",
+                                         body.get(where, []))
+                                for where in ("before", "adjacent", "after"))
+    past_modality, future_modality = (_check("cues.yaml", "schema label", n, modalities)
+                                      for n in ("historical", "future"))
     stance = {_check("cues.yaml", "stance", label, stances):
               _strings("cues.yaml", f"stance.{label}", phrases)
               for label, phrases in cues["stance"].items()}
@@ -256,6 +263,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         audiences=_strings("cues.yaml", "reporting.audiences", rep["audiences"]),
         manner=_strings("cues.yaml", "reporting.manner", rep["manner"]),
         modality=MappingProxyType(modality),
+        past_modality=past_modality, future_modality=future_modality,
         stance=MappingProxyType(stance),
         triggers=MappingProxyType(parse_triggers(triggers_text, spec.label("event_type").names)),
         state_type=state_t, organization_type=org_t, person_type=person_t, group_type=group_t,

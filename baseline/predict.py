@@ -23,14 +23,16 @@ from .positions import find_positions
 SYSTEM_NAME = "communique-rules"
 
 
-def predict_text(doc_id: str, text: str, lex: Lexicon | None = None) -> Prediction:
-    """The baseline's prediction for one document text (all five layers)."""
+def predict_text(doc_id: str, text: str, lex: Lexicon | None = None,
+                 date: str | None = None) -> Prediction:
+    """The baseline's prediction for one document text (all five layers); ``date`` (ISO) is
+    the publication date, against which event times are dated."""
     lex = lex or load_lexicon()
     found = find_mentions(text, lex)
     found, clusters = cluster_mentions(text, found, lex)
     attrs = find_attributions(text, found, lex)
     cues = tuple(a.cue for a in attrs)
-    events = find_events(text, found, lex, exclude=cues)
+    events = find_events(text, found, lex, exclude=cues, date=date)
     positions = find_positions(text, found, attrs, lex)
 
     # Places and times are mentions only where they fill an event argument (guidelines §1).
@@ -60,7 +62,7 @@ def predict_text(doc_id: str, text: str, lex: Lexicon | None = None) -> Predicti
 def predict_documents(docs: Iterable[Document], lex: Lexicon | None = None) -> list[dict[str, Any]]:
     """Prediction lines (canonical dicts) for ``docs``, in the order given."""
     lex = lex or load_lexicon()
-    return [predict_text(d.id, d.text, lex).to_dict() for d in docs]
+    return [predict_text(d.id, d.text, lex, d.date).to_dict() for d in docs]
 
 
 class GoldError(Exception):
