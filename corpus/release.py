@@ -27,7 +27,8 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Collection, Iterable, Iterator, Sequence
@@ -39,8 +40,7 @@ from communique.schemas.spec import Spec, load_spec
 from communique.schemas.validate import Problem, validate_document
 
 from .release_schema import (DOCUMENTS, LAYER_RECORD, SPLITS, TEXT_LENGTH, arrow_schema,
-                             configs, count_labels, document_row, label_names, label_paths,
-                             layer_rows, map_span_texts)
+                             configs, document_row, label_names, label_paths, map_span_texts)
 from .release_splits import SplitRegistry
 
 VERSION_RE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
@@ -121,31 +121,69 @@ class _Entry:
     ordinal: int
 
 
-def scan_corpus(paths: Iterable[Path], spec: Spec) -> tuple[list[_Entry], list[Problem]]:
-    """Validate every document in ``paths``; return the valid ones' places and every problem
-    (including duplicate ids across files and an empty corpus). Holds no document in memory."""
-    entries: list[_Entry] = []
-    problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    files = document_files(paths)
-    for path in files:
+# What a worker reports for one document: place, id (None when not a string), file, ordinal,
+# and its own problems.
+_Seen = tuple[str, "str | None", Path, int, list[Problem]]
+
+
+def _validate_files(paths: list[Path]) -> tuple[list[_Seen], list[Problem]]:
+    """Validate every document of some files (run in a worker process): one report per
+    document, and the problems of files that cannot be read at all."""
+    spec = load_spec()
+    seen: list[_Seen] = []
+    unreadable: list[Problem] = []
+    for path in paths:
         try:
             for ordinal, (place, obj) in enumerate(iter_raw_documents(path)):
-                found = validate_document(obj, place, spec)
                 doc_id = obj.get("id") if isinstance(obj, dict) else None
-                if isinstance(doc_id, str):
-                    if doc_id in seen:
-                        found.append(Problem(place, doc_id, "$.id", f"found {json.dumps(doc_id)}, "
-                                             f"already used by {seen[doc_id]}; allowed: document "
-                                             "ids unique across the corpus"))
-                    else:
-                        seen[doc_id] = place
-                if found:
-                    problems += found
-                else:
-                    entries.append(_Entry(doc_id, path, ordinal))  # type: ignore[arg-type]
+                seen.append((place, doc_id if isinstance(doc_id, str) else None, path, ordinal,
+                             validate_document(obj, place, spec)))
         except InputError as e:
-            problems.append(Problem(str(path), "?", "$", str(e).split(": ", 1)[-1]))
+            unreadable.append(Problem(str(path), "?", "$", str(e).split(": ", 1)[-1]))
+    return seen, unreadable
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _map(pool: Any, func: Any, tasks: Iterable[Any], window: int) -> Iterator[Any]:
+    """``func`` over ``tasks`` in order, in ``pool`` (or here when None), with at most
+    ``window`` tasks in flight so that finished results never pile up in memory."""
+    if pool is None:
+        yield from map(func, tasks)
+        return
+    pending: list[Any] = []
+    for task in tasks:
+        pending.append(pool.submit(func, task))
+        if len(pending) >= window:
+            yield pending.pop(0).result()
+    for future in pending:
+        yield future.result()
+
+
+def scan_corpus(paths: Sequence[Path], pool: Any = None) -> tuple[list[_Entry], list[Problem]]:
+    """Validate every document in ``paths``; return the valid ones' places (sorted by id) and
+    every problem (including duplicate ids across files and an empty corpus), in file order.
+    Holds no document in memory."""
+    entries: list[_Entry] = []
+    problems: list[Problem] = []
+    first: dict[str, str] = {}
+    files = document_files(paths)
+    for seen, unreadable in _map(pool, _validate_files, _chunks(files, 200), 8):
+        for place, doc_id, path, ordinal, found in seen:
+            if doc_id is not None:
+                if doc_id in first:
+                    found = found + [Problem(place, doc_id, "$.id", f"found {json.dumps(doc_id)}, "
+                                             f"already used by {first[doc_id]}; allowed: document "
+                                             "ids unique across the corpus")]
+                else:
+                    first[doc_id] = place
+            if found:
+                problems += found
+            elif doc_id is not None:
+                entries.append(_Entry(doc_id, path, ordinal))
+        problems += unreadable
     if not files:
         problems.append(Problem(", ".join(map(str, paths)) or "<none>", "?", "$",
                                 "found no .json or .jsonl document files; allowed: files or "
@@ -177,16 +215,47 @@ def _record(config: str) -> str:
     return "document" if config == DOCUMENTS else LAYER_RECORD[config]
 
 
+def withhold_text(doc: dict[str, Any], spec: Spec) -> None:
+    """Remove, in place, the text and every span text of a document, keeping its length."""
+    doc[TEXT_LENGTH] = len(doc["text"])
+    doc["text"] = None
+    for layer in spec.layers:
+        for item in doc.get(layer) or ():
+            map_span_texts(item, LAYER_RECORD[layer], lambda s, e: None, spec)
+
+
+def documents_table(docs: Iterable[dict[str, Any]], withhold: Collection[str],
+                    spec: Spec | None = None) -> Any:
+    """The documents-config Arrow table of some document dicts (modified in place)."""
+    import pyarrow as pa
+
+    spec = spec or load_spec()
+    rows = []
+    for doc in docs:
+        if doc.get("text") is not None and doc["provenance"] in withhold:
+            withhold_text(doc, spec)
+        rows.append(document_row(doc))
+    return pa.Table.from_pylist(rows, schema=arrow_schema(DOCUMENTS, spec))
+
+
+def _read_table(task: tuple[list[_Entry], frozenset[str]]) -> Any:
+    """Read, in a worker process, one batch of documents into a documents-config table."""
+    entries, withhold = task
+    return documents_table((_read(e) for e in entries), withhold)
+
+
 class _ReleaseWriter:
-    """Parquet writers for every config and split, fed one document at a time; it buffers
-    ``BATCH_DOCUMENTS`` documents per split and writes each buffer as one row group per config.
-    A split with no rows in a config gets no file (datasets cannot load an empty split)."""
+    """Parquet writers for every config and split, fed one documents-config table (one batch of
+    documents in id order) at a time: each batch becomes one row group per config, the flat
+    configs being cut out of the nested columns by Arrow. A split with no rows in a config gets
+    no file (datasets cannot load an empty split)."""
 
     def __init__(self, folder: Path, spec: Spec, withhold: Collection[str]):
         import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        self._pa, self._pq = pa, pq
+        self._pa, self._pc, self._pq = pa, pc, pq
         self.folder, self.spec, self.withhold = folder, spec, frozenset(withhold)
         self.configs = configs(spec)
         self.schemas = {c: arrow_schema(c, spec) for c in self.configs}
@@ -204,47 +273,56 @@ class _ReleaseWriter:
         self.last_id = {s: "" for s in SPLITS}
 
     def add(self, split: str, doc: dict[str, Any]) -> None:
-        if doc["id"] <= self.last_id[split]:
-            raise ValueError(f"documents must come in increasing id order within a split: "
-                             f"{doc['id']} after {self.last_id[split]}")
-        self.last_id[split] = doc["id"]
-        text = doc.get("text")
-        self.code_points[split] += len(text) if text is not None else doc[TEXT_LENGTH]
-        if text is not None and doc["provenance"] in self.withhold:
-            doc[TEXT_LENGTH] = len(text)
-            doc["text"] = None
-            for layer in self.spec.layers:
-                for item in doc.get(layer) or ():
-                    map_span_texts(item, LAYER_RECORD[layer], lambda s, e: None, self.spec)
-        if doc.get("text") is None:
-            self.withheld[split] += 1
+        """Buffer one document dict; every ``BATCH_DOCUMENTS`` make a batch."""
         buf = self.buffers[split]
         buf.append(doc)
         if len(buf) >= BATCH_DOCUMENTS:
             self._flush(split)
 
-    def _write(self, config: str, split: str, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+    def _flush(self, split: str) -> None:
+        if self.buffers[split]:
+            self.add_table(split, documents_table(self.buffers[split], self.withhold, self.spec))
+        self.buffers[split] = []
+
+    def add_table(self, split: str, table: Any) -> None:
+        """Write one batch: a documents-config table whose ids increase and follow the
+        previous batch's."""
+        pa, pc = self._pa, self._pc
+        ids = table.column("id").to_pylist()
+        if any(b <= a for a, b in zip([self.last_id[split], *ids], ids)):
+            raise ValueError(f"documents must come in increasing id order within split {split}")
+        self.last_id[split] = ids[-1]
+        self.code_points[split] += pc.sum(table.column(TEXT_LENGTH)).as_py() or 0
+        self.withheld[split] += table.column("text").null_count
+        self._write(DOCUMENTS, split, table)
+        doc_ids = table.column("id").combine_chunks()
+        for layer in self.spec.layers:
+            nested = table.column(layer).combine_chunks()
+            items = pc.list_flatten(nested)
+            parents = pc.list_parent_indices(nested)
+            schema = self.schemas[layer]
+            flat = pa.Table.from_arrays([pc.take(doc_ids, parents), *items.flatten()],
+                                        schema=schema)
+            self._write(layer, split, flat)
+
+    def _write(self, config: str, split: str, table: Any) -> None:
+        if table.num_rows == 0:
             return
         key = (config, split)
-        table = self._pa.Table.from_pylist(rows, schema=self.schemas[config])
         if key not in self.writers:
             path = self.folder / "data" / config / f"{split}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             self.writers[key] = self._pq.ParquetWriter(path, self.schemas[config], **PARQUET_OPTIONS)
-        self.writers[key].write_table(table, row_group_size=len(rows))
-        self.rows[key] += len(rows)
+        self.writers[key].write_table(table, row_group_size=table.num_rows)
+        self.rows[key] += table.num_rows
         self.nbytes[key] += table.nbytes
         counters = self.labels[key]
-        for row in rows:
-            count_labels(row, self.paths[config], counters)
-
-    def _flush(self, split: str) -> None:
-        docs = self.buffers[split]
-        self._write(DOCUMENTS, split, [document_row(d) for d in docs])
-        for layer in self.spec.layers:
-            self._write(layer, split, [r for d in docs for r in layer_rows(d, layer)])
-        self.buffers[split] = []
+        for name, path in self.paths[config]:
+            column = table.column(path[0]).combine_chunks()
+            for step in path[1:]:
+                column = self._pc.struct_field(self._pc.list_flatten(column), step)
+            for pair in self._pc.value_counts(column).to_pylist():
+                counters[name][pair["values"]] += pair["counts"]
 
     def close(self) -> None:
         for split in SPLITS:
@@ -299,17 +377,21 @@ def _manifest(w: _ReleaseWriter, version: str) -> dict[str, Any]:
     }
 
 
-def write_release(folder: Path, version: str, documents: Iterable[tuple[str, dict[str, Any]]],
+def write_release(folder: Path, version: str, documents: Iterable[tuple[str, Any]],
                   withhold: Collection[str] = (), spec: Spec | None = None) -> dict[str, Any]:
     """Write a complete release into the empty ``folder`` from ``(split, document dict)`` pairs
-    (ids increasing within each split); return its manifest. The dicts are modified."""
+    or ``(split, documents-config table)`` batches (one kind per call; ids increasing within
+    each split); return its manifest. Dicts are modified."""
     from .release_card import card_text, croissant_json
 
     spec = spec or load_spec()
     w = _ReleaseWriter(folder, spec, withhold)
     try:
-        for split, doc in documents:
-            w.add(split, doc)
+        for split, item in documents:
+            if isinstance(item, dict):
+                w.add(split, item)
+            else:
+                w.add_table(split, item)
         w.close()
     except BaseException:
         w.abort()
@@ -387,12 +469,15 @@ def _previous(releases_dir: Path, version: str) -> Path | None:
 def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
                   splits_path: Path | None = None, changelog_path: Path | None = None,
                   withhold: Collection[str] = (), allow_split_change: bool = False,
-                  today: str | None = None, spec: Spec | None = None) -> BuildResult:
+                  today: str | None = None, workers: int | None = None,
+                  spec: Spec | None = None) -> BuildResult:
     """Build release ``version`` of the documents in ``corpus`` into ``releases_dir/vX.Y.Z``.
 
     ``splits_path`` is the split registry (updated with new documents after a successful build;
     None: assign without a registry); ``changelog_path`` gets an entry when a new version is
-    built; ``withhold`` lists the provenance values whose texts are left out."""
+    built; ``withhold`` lists the provenance values whose texts are left out. Reading and
+    validating run in ``workers`` processes (default: up to 4 CPUs, none for a small corpus);
+    the output does not depend on their number."""
     spec = spec or load_spec()
     version = version.removeprefix("v")
     parse_version(version)
@@ -405,7 +490,33 @@ def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
     if not final.exists() and versions and parse_version(versions[-1]) > parse_version(version):
         raise ReleaseError(f"version {version} is older than the latest release {versions[-1]} "
                            f"in {releases_dir}; allowed: a version after {versions[-1]}")
-    entries, problems = scan_corpus(corpus, spec)
+    with _pool(corpus, workers) as (pool, n):
+        return _build(corpus, releases_dir, version, final, splits_path, changelog_path,
+                      frozenset(withhold), allow_split_change, today, pool, n, spec)
+
+
+@contextmanager
+def _pool(corpus: Sequence[Path], workers: int | None) -> Iterator[Any]:
+    """(a process pool, its size), or (None, 1) when one process will do."""
+    if workers is None:
+        small = len(document_files(corpus)) < 2000
+        workers = 1 if small else min(os.cpu_count() or 1, 4)
+    if workers <= 1:
+        yield None, 1
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: forking a process whose Arrow thread pools already run can deadlock.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool, workers
+
+
+def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path,
+           splits_path: Path | None, changelog_path: Path | None, withhold: frozenset[str],
+           allow_split_change: bool, today: str | None, pool: Any, workers: int,
+           spec: Spec) -> BuildResult:
+    entries, problems = scan_corpus(corpus, pool)
     if problems:
         bad = len({(p.place, p.doc_id) for p in problems})
         raise ReleaseError(f"refusing to release invalid data: {len(problems)} problem(s) in "
@@ -427,9 +538,12 @@ def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
     releases_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".v{version}.", suffix=".tmp", dir=releases_dir))
     try:
-        docs = ((assignment[e.doc_id], _read(e)) for s in SPLITS for e in entries
-                if assignment[e.doc_id] == s)
-        manifest = write_release(tmp, version, docs, withhold, spec)
+        tasks = [(split, list(chunk)) for split in SPLITS for chunk in
+                 _chunks([e for e in entries if assignment[e.doc_id] == split], BATCH_DOCUMENTS)]
+        tables = _map(pool, _read_table, [(chunk, withhold) for _, chunk in tasks],
+                      2 * workers)
+        manifest = write_release(tmp, version, zip([s for s, _ in tasks], tables, strict=True),
+                                 withhold, spec)
         if final.exists():
             diff = differing_files(tmp, final)
             if diff:

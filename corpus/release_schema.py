@@ -8,8 +8,7 @@ the schema's names. Nothing here spells a label or a field: everything is read f
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import pyarrow as pa
 
@@ -214,13 +213,6 @@ def document_row(doc: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def layer_rows(doc: Mapping[str, Any], layer: str) -> Iterator[dict[str, Any]]:
-    """The flat rows of one layer: each item with the document id in front."""
-    doc_id = doc["id"]
-    for item in doc.get(layer) or ():
-        yield {DOC_ID: doc_id, **item}
-
-
 def label_paths(record: str, spec: Spec | None = None,
                 nested: bool = True) -> list[tuple[str, tuple[str, ...]]]:
     """(name, path) of every label field of a record and, when ``nested``, of its lists of
@@ -249,20 +241,3 @@ def label_names(record: str, spec: Spec | None = None,
             field = rec.fields[step]
         out[name] = spec.labels[field.label or ""].names
     return out
-
-
-def count_labels(item: Mapping[str, Any], paths: list[tuple[str, tuple[str, ...]]],
-                 into: dict[str, Counter]) -> None:
-    """Add the labels found in ``item`` along ``paths`` to the counters ``into[name]``."""
-    for name, path in paths:
-        values: list[Any] = [item]
-        for step in path:
-            nxt: list[Any] = []
-            for v in values:
-                got = v.get(step)
-                if isinstance(got, list):
-                    nxt.extend(got)
-                elif got is not None:
-                    nxt.append(got)
-            values = nxt
-        into[name].update(values)
