@@ -37,12 +37,23 @@ def _guideline_tables(current: str | None) -> str:
     return docs.splice(current, docs.label_tables())
 
 
+def _datasheet(current: str | None) -> str:
+    from communique.corpus import variety
+    from communique.schemas.validate import load_documents
+
+    if current is None:
+        raise FileNotFoundError("DATASHEET.md must exist with the GENERATED markers")
+    docs = load_documents([repo_root() / "corpus" / "documents"])
+    return docs.splice(current, variety.variety_table(docs), variety.BEGIN, variety.END)
+
+
 def registry() -> dict[str, Generator]:
     return {
         "schemas/generated/document.schema.json": lambda _: _json(document_schema()),
         "schemas/generated/prediction.schema.json": lambda _: _json(prediction_schema()),
         "annotation/GUIDELINES.md": _guideline_tables,
         "annotation/labeling_config.xml": lambda _: labeling_config(),
+        "DATASHEET.md": _datasheet,
     }
 
 
