@@ -43,8 +43,8 @@ def _datasheet(current: str | None) -> str:
 
     if current is None:
         raise FileNotFoundError("DATASHEET.md must exist with the GENERATED markers")
-    docs = load_documents([repo_root() / "corpus" / "documents"])
-    return docs.splice(current, variety.variety_table(docs), variety.BEGIN, variety.END)
+    documents = load_documents([repo_root() / "corpus" / "documents"])
+    return docs.splice(current, variety.variety_table(documents), variety.BEGIN, variety.END)
 
 
 def registry() -> dict[str, Generator]:
