@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -31,6 +32,8 @@ MIN_HTML_ARTICLE_CHARS = 100
 # How far into a file to look for NUL bytes, the mark of a binary file.
 BINARY_SNIFF_BYTES = 8192
 TEXT_SUFFIXES = (".txt", ".text")
+# Lone surrogates (from JSON escapes such as "\\ud800") cannot be written as UTF-8; NUL is binary.
+_FORBIDDEN = re.compile("[\ud800-\udfff\x00]")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
 
@@ -95,12 +98,12 @@ def check_text(text: str, what: str = "text") -> None:
     """Raise Rejected for text that is blank or holds characters no document may contain."""
     if not text.strip():
         raise Rejected(f"{what} is empty or only whitespace; allowed: an article text")
-    for i, ch in enumerate(text):
-        if "\ud800" <= ch <= "\udfff":
-            raise Rejected(f"{what} has a lone surrogate U+{ord(ch):04X} at code point {i}; "
-                           "allowed: valid Unicode text")
-        if ch == "\x00":
-            raise Rejected(f"{what} has a NUL character at code point {i}; allowed: text")
+    bad = _FORBIDDEN.search(text)
+    if bad is not None:
+        ch = bad.group()
+        name = "a NUL character" if ch == "\x00" else f"a lone surrogate U+{ord(ch):04X}"
+        raise Rejected(f"{what} has {name} at code point {bad.start()}; allowed: text "
+                       "(valid Unicode, no NUL)")
 
 
 def parse_date(value: str, what: str = "date") -> str:

@@ -1,0 +1,173 @@
+"""Benchmark of `communique corpus import`, and the measurements behind the near-duplicate
+threshold.
+
+    python scripts/bench_ingest.py                      # 5k, 10k, 20k articles of ~4,000 chars
+    python scripts/bench_ingest.py --sizes 2000         # a quick run
+    python scripts/bench_ingest.py --thresholds         # containment/Jaccard table of fixtures
+
+Each size runs `communique corpus import` on a generated JSON Lines file in a fresh process, with
+near-duplicate detection on, into an empty folder; wall time and the child's peak RSS are
+printed. About 2% of the generated articles are republished copies of an earlier one (new
+headline, a caption added, a paragraph removed), so the skip path is measured too. The target is
+20,000 articles in under 120 s, with peak memory that grows only by the MinHash index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STORIES = ROOT / "tests" / "fixtures" / "ingest" / "stories"
+CAPTION = ("Officials arrive for the talks earlier this year. Photo: Meridian Press/Staff "
+           "photographer")
+FUNCTION_WORDS = ("the of and to in a said that on for with by as at from its was were would "
+                  "has have after over new two their it be not this an").split()
+
+
+def _vocabulary(rng: random.Random, n: int) -> list[str]:
+    syllables = ["ka", "lo", "ven", "mar", "tes", "sel", "or", "an", "dri", "bal", "est", "ru",
+                 "nik", "po", "sta", "li", "gor", "vel", "ma", "ten", "ri", "os", "ul", "cha"]
+    return ["".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(n)]
+
+
+def _paragraph(rng: random.Random, vocab: list[str], cum_weights: list[float],
+               words: int) -> str:
+    content = rng.choices(vocab, cum_weights=cum_weights, k=words)
+    out = [rng.choice(FUNCTION_WORDS) if rng.random() < 0.4 else w for w in content]
+    sentences, i = [], 0
+    while i < len(out):
+        n = rng.randint(12, 28)
+        chunk = out[i:i + n]
+        sentences.append(chunk[0].capitalize() + " " + " ".join(chunk[1:]) + ".")
+        i += n
+    return " ".join(sentences)
+
+
+def generate(path: Path, n: int, seed: int = 7, chars: int = 4000) -> int:
+    """Write ``n`` synthetic articles of about ``chars`` characters as JSON Lines; return how
+    many are republished copies of an earlier one."""
+    rng = random.Random(seed)
+    vocab = _vocabulary(rng, 20000)
+    cum = list(itertools.accumulate(1.0 / (r + 1) for r in range(len(vocab))))  # Zipf-like
+    recent: list[list[str]] = []
+    copies = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            if recent and rng.random() < 0.02:
+                paras = list(rng.choice(recent))
+                paras[0] = "Republished: " + paras[0]
+                paras.insert(2, CAPTION)
+                del paras[rng.randint(3, len(paras) - 1)]
+                copies += 1
+            else:
+                paras = [_paragraph(rng, vocab, cum, 12)]
+                while sum(map(len, paras)) < chars:
+                    paras.append(_paragraph(rng, vocab, cum, rng.randint(40, 90)))
+                recent = (recent + [paras])[-50:]
+            row = {"text": "\n\n".join(paras), "title": paras[0], "date": "2026-03-14",
+                   "source": "Bench Wire", "url": f"https://bench.example/{i}",
+                   "license": "CC0 1.0", "provenance": "synthetic"}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return copies
+
+
+def run_import(batch: Path, out: Path) -> tuple[float, int, str]:
+    """Run the import in a fresh process; return (seconds, peak RSS in MiB, summary line)."""
+    env = {**os.environ, "CI": "1"}
+    cmd = [sys.executable, "-m", "communique", "corpus", "import", str(batch), "--out", str(out)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    stdout = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 2):
+        raise SystemExit(f"import failed with exit status {status}: {stdout}")
+    return seconds, usage.ru_maxrss // 1024, stdout.strip().splitlines()[-1]
+
+
+def bench(sizes: list[int]) -> None:
+    print(f"{'articles':>8} {'copies':>6} {'seconds':>8} {'per s':>7} {'peak RSS MiB':>12}  summary")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            batch = Path(tmp) / "batch.jsonl"
+            copies = generate(batch, n)
+            seconds, rss, summary = run_import(batch, Path(tmp) / "documents")
+            print(f"{n:>8} {copies:>6} {seconds:>8.1f} {n / seconds:>7.0f} {rss:>12}  {summary}",
+                  flush=True)
+
+
+def _variants(text: str) -> dict[str, str]:
+    """Republished copies of a story: headline line, then paragraphs split by blank lines."""
+    headline, *paras = text.strip().split("\n\n")
+    new = "A different headline for the republished copy"
+    out = {"new headline": [new] + paras,
+           "new headline + caption": [new, paras[0], CAPTION] + paras[1:]}
+    for i in range(len(paras)):
+        out[f"new headline + caption - paragraph {i + 1}"] = (
+            [new, CAPTION] + paras[:i] + paras[i + 1:])
+    for i, j in itertools.combinations(range(len(paras)), 2):
+        out[f"paragraphs {i + 1} and {j + 1} removed"] = (
+            [headline] + [p for k, p in enumerate(paras) if k not in (i, j)])
+    out["first 3 paragraphs"] = [headline] + paras[:3]
+    out["first 2 paragraphs"] = [headline] + paras[:2]
+    out["copy edits (said->stated, Friday->March 14)"] = [
+        re.sub(r"\bsaid\b", "stated", text).replace("Friday", "March 14")]
+    return {k: "\n\n".join(v) for k, v in out.items()}
+
+
+def thresholds() -> None:
+    from communique.corpus.ingest_dedup import CONTAINMENT_THRESHOLD, Sketch, resemblance
+
+    stories = {p.stem: p.read_text(encoding="utf-8") for p in sorted(STORIES.glob("*.txt"))
+               if "republished" not in p.stem}
+    rows = []
+    for name, text in stories.items():
+        base = Sketch.of(text)
+        for label, variant in _variants(text).items():
+            r = resemblance(base, Sketch.of(variant))
+            rows.append(("copy", r.containment, r.jaccard, f"{name}: {label}"))
+    for a, b in itertools.combinations(sorted(STORIES.glob("*.txt")), 2):
+        if {a.stem, b.stem} == {"a_tessel_deal", "a_tessel_deal_republished"}:
+            label = "copy"
+        else:
+            label = "different"
+        r = resemblance(Sketch.of(a.read_text(encoding="utf-8")),
+                        Sketch.of(b.read_text(encoding="utf-8")))
+        rows.append((label, r.containment, r.jaccard, f"{a.stem} vs {b.stem}"))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    print(f"{'kind':<10} {'contain':>7} {'jaccard':>7}  pair")
+    for kind, c, j, what in rows:
+        print(f"{kind:<10} {c:>7.2f} {j:>7.2f}  {what}")
+    copies = [r for r in rows if r[0] == "copy"]
+    others = [r for r in rows if r[0] == "different"]
+    print(f"\ncopies: {len(copies)}, containment {min(r[1] for r in copies):.2f}–"
+          f"{max(r[1] for r in copies):.2f}, Jaccard down to {min(r[2] for r in copies):.2f}")
+    print(f"different articles: {len(others)}, containment up to "
+          f"{max(r[1] for r in others):.2f}; threshold {CONTAINMENT_THRESHOLD}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000, 20000])
+    parser.add_argument("--thresholds", action="store_true",
+                        help="print the near-duplicate measurements instead of benchmarking")
+    args = parser.parse_args()
+    if args.thresholds:
+        thresholds()
+    else:
+        bench(args.sizes)
+
+
+if __name__ == "__main__":
+    main()
