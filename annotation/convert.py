@@ -473,10 +473,12 @@ class _Reader:
         """Group mentions into actors by the per-region name (and id, when pushed)."""
         actor_types = set(self.spec.actor_types)
         named: list[tuple[_Region, str, str | None]] = []
-        for g in mentions:
-            raw = attached.get((ACTOR, g.rid))
-            if raw is None:
+        by_rid = {g.rid: g for g in mentions}
+        # Result order, not mention order, gives the order of actors and of their mentions.
+        for (control, rid), raw in attached.items():
+            if control != ACTOR:
                 continue
+            g = by_rid[rid]
             m = ACTOR_WITH_ID.match(raw)
             name, aid = (m.group(1), m.group(2)) if m else (raw.strip(), None)
             if g.label not in actor_types:
