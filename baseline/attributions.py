@@ -64,13 +64,31 @@ class _Sentence:
         return any(q.start - 1 <= pos <= q.end for q in self.quotes)
 
     def mention_before(self, pos: int, limit: int = 80) -> int | None:
-        """The nearest actor mention ending before ``pos``, with no quotation mark between."""
-        for i in reversed(self.actors):
+        """The nearest actor mention ending before ``pos``, with no quotation mark between,
+        outside a relative clause (", which …,"), and the head of its apposition ("A
+        spokesman, Gao Jian, said" → "A spokesman")."""
+        hidden = [(m.start(), m.end()) for m in
+                  re.finditer(r",\s+(?:which|who|whose|where)\b[^,]*,", self.text[self.block.start:pos])]
+        hidden = [(self.block.start + a, self.block.start + b) for a, b in hidden]
+        for k in range(len(self.actors) - 1, -1, -1):
+            i = self.actors[k]
             f = self.found[i]
             gap = self.text[f.end:pos]
-            if f.end <= pos and pos - f.end <= limit and not any(c in gap for c in "\"“”"):
-                return i
+            if f.end > pos or pos - f.end > limit or any(c in gap for c in "\"“”"):
+                continue
+            if any(a <= f.start < b for a, b in hidden):
+                continue
+            while k > 0 and self.text[self.found[self.actors[k - 1]].end:f.start] == ", ":
+                k -= 1
+                i = self.actors[k]
+                f = self.found[i]
+            return i
         return None
+
+    def first_mention(self, pos: int) -> int | None:
+        """The first actor mention of the sentence before ``pos`` (the subject a participle
+        cue such as "saying" or "adding" refers back to)."""
+        return next((i for i in self.actors if self.found[i].end <= pos), None)
 
     def mention_after(self, pos: int, limit: int = 3) -> int | None:
         """The actor mention starting within ``limit`` code points after ``pos``."""
@@ -90,7 +108,10 @@ class _Sentence:
                     f = self.found[i]
                     if q.end < f.start and f.end <= pos:
                         covered = covered.replace(self.text[f.start:f.end], "")
-                if re.fullmatch(r"[\s,]*", covered):
+                # the source may be a description the mention rules missed: allow a few words
+                if re.fullmatch(r"[\s,]*", covered) or (
+                        re.match(r"[,\s]*[\"”]?\s*,?\s", self.text[q.end:pos])
+                        and len(covered.split()) <= 8 and not re.search(r"[;:.\"“”]", covered)):
                     return q
                 return None
         return None
@@ -117,7 +138,7 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
             kind = _kind(text, sent, [content], lex)
             out.append(FoundAttribution(kind, outer_src, outer_cue, (content,)))
             out.append(FoundAttribution(kind, inner_src, inner_cue, (content,), len(out) - 1))
-            used.append(outer_cue)
+            used += [outer_cue, inner_cue]
         for s, e in find_phrases(text, lex.source_after + tuple(p[0].upper() + p[1:] for p in lex.source_after),
                                  ignore_case=False, start=block.start, end=block.end):
             if sent.in_quote(s) or _overlaps((s, e), used):
@@ -162,9 +183,9 @@ def _kind(text: str, sent: _Sentence, content: list[tuple[int, int]], lex: Lexic
     return lex.indirect_type
 
 
-def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[int, int] | None:
-    """The reported material after a cue: past an audience ("reporters"), a time ("on
-    Thursday") and a complementiser ("that"), up to the end of the sentence."""
+def _skip(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> int:
+    """Past white space, commas, colons, an audience ("reporters"), a manner phrase ("in a
+    statement"), a time ("on Thursday") and a complementiser ("that") after a cue."""
     end = sent.block.end
     while True:
         rest = text[pos:end]
@@ -179,24 +200,48 @@ def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[
                         if sent.found[i].start == pos and sent.found[i].type == lex.time_type), None)
             hit = nxt.end - pos if nxt else 0
         if not hit:
-            break
+            m = re.match(r"(?:on|in|at)\s+", rest, re.IGNORECASE)
+            nxt = m and next((f for f in sent.found if f.start == pos + m.end()
+                              and f.type == lex.time_type), None)
+            hit = nxt.end - pos if nxt else 0
+        if not hit:
+            return pos
         pos += hit
+
+
+# A coordinated verb phrase ends the reported clause: "said X and called on Y to …".
+COORDINATED_VERB = re.compile(r",?\s+(?:and|but)\s+(?:\w+ly\s+)?(?:also\s+)?\w+ed\b")
+
+
+def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[int, int] | None:
+    """The reported material after a cue (past what `_skip` skips), up to the end of the
+    sentence or a coordinated verb phrase."""
+    end = sent.block.end
+    pos = _skip(text, sent, pos, lex)
     if text[pos:pos + 1] in OPEN_QUOTES:
         q = next((q for q in sent.quotes if q.start == pos + 1), None)
         if q is not None:
             return _trim(text, q.start, q.end)
+    coord = COORDINATED_VERB.search(text, pos, end)
+    if coord and not any(q.start <= coord.start() < q.end for q in sent.quotes):
+        end = coord.start()
     s, e = _trim(text, pos, end)
     if len(text[s:e].split()) < 3:
         return None
     return s, e
 
 
+SUBORDINATORS = re.compile(r"(?:after|before|as|while|when|following|during|amid|since)\b",
+                           re.IGNORECASE)
+
+
 def _verb_attribution(text: str, sent: _Sentence, cue: tuple[int, int], lex: Lexicon
                       ) -> FoundAttribution | None:
     s, e = cue
     block = sent.block
-    src = sent.mention_before(s)
-    quote = sent.quote_ending_before(s)
+    participle = text[s:e].endswith("ing")
+    src = sent.first_mention(s) if participle else sent.mention_before(s)
+    quote = None if participle else sent.quote_ending_before(s)
     if quote is not None:
         # '"…," X said' or '"…," said X'
         if src is not None and sent.found[src].start < quote.end:
@@ -205,17 +250,31 @@ def _verb_attribution(text: str, sent: _Sentence, cue: tuple[int, int], lex: Lex
             src = sent.mention_after(e)
         content = [_trim(text, quote.start, quote.end)]
         tail = sent.found[src].end if src is not None and sent.found[src].start >= e else e
+        tail = _skip(text, sent, tail, lex) - 1
         nxt = next((q for q in sent.quotes if q.start > tail
                     and re.fullmatch(r"[\s,]*[\"“]", text[tail:q.start])), None)
         if nxt is not None:
             content.append(_trim(text, nxt.start, nxt.end))
         return FoundAttribution(_kind(text, sent, content, lex), src, cue, tuple(content))
     after = _content_after(text, sent, e, lex)
-    # "…, X said." / "…, X said, as …" / "…, said X.": the content comes before the cue
+    # "…, X said." / "…, X said on Monday, after …" / "…, said X.": the content comes first
     inverted = sent.mention_after(e)
     tail = sent.found[inverted].end if inverted is not None and src is None else e
-    content_before = re.match(r"\s*(?:[,.;!?]|$)", text[tail:block.end]) is not None
+    tail = _skip(text, sent, tail, lex)
+    rest = text[tail:block.end]
+    content_before = re.match(r"\s*(?:[.;!?]|$)", rest) is not None or \
+        SUBORDINATORS.match(rest) is not None
+    if participle and after is not None:
+        return FoundAttribution(_kind(text, sent, [after], lex), src, cue, (after,))
     if after is not None and not content_before and src is not None and sent.found[src].end <= s:
+        src_f = sent.found[src]
+        # "The funding, she said, would go …": an indirect report split by the cue
+        if text[src_f.end:s].strip() == "" and re.search(r",\s*$", text[block.start:src_f.start]) \
+                and text[e:e + 1] == ",":
+            first = _trim(text, block.start, text.rfind(",", block.start, src_f.start))
+            if first[1] > first[0] and len(text[first[0]:first[1]].split()) <= 6:
+                content = (first, after)
+                return FoundAttribution(_kind(text, sent, list(content), lex), src, cue, content)
         return FoundAttribution(_kind(text, sent, [after], lex), src, cue, (after,))
     # "CONTENT, X said." or "CONTENT, said X."
     if src is None or sent.found[src].end <= s and text[block.start:sent.found[src].start].strip() == "":

@@ -58,7 +58,10 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     name = rf"{NAME_TOKEN}(?:\s+(?:(?:de|da|van|von|bin|ibn|al|el)\s+)?{NAME_TOKEN}){{0,3}}"
     months = _alt(lex.months)
     weekdays = _alt(lex.weekdays)
+    place = _alt(list(lex.capitals) + list(lex.places) + list(lex.names))
     b, e = r"(?<![\w\-])", r"(?![\w\-])"
+    # "officials on both sides", "officials from both countries"
+    gcomp = rf"(?:\s+(?:on|from|of|in)\s+(?:both|the\s+two|either|the)\s+{gnouns}{e})"
     # determiner or possessive, then modifiers, demonyms or capitalised words ("Information
     # Minister", "European Commission spokeswoman")
     premod = rf"(?:(?i:{det})\s+|{poss}\s+)?(?:(?:(?i:{mods})|{demonym}|{NAME_TOKEN})\s+)*"
@@ -73,12 +76,22 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"(?:\s+(?i:to|of|for|at|in)\s+(?:{any_name}|(?i:the)\s+{odesc}){e}(?![’']s))?"
             rf"(?!\s+[A-Z][a-z])"),
         "group": re.compile(
-            rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+{gnouns}{e}"),
-        "bare_group": re.compile(rf"{b}(?i:{_alt(lex.bare_groups)})(?=\s+(?P<next>[a-z]+))"),
+            rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+{gnouns}{e}{gcomp}?"),
+        "bare_group": re.compile(rf"{b}(?i:{_alt(lex.bare_groups)}){e}(?P<comp>{gcomp})?"
+                                 rf"(?=\s+(?P<next>[a-z]+)|\s*[,.;])"),
+        # "One of them", "some of the officials"
+        "partitive": re.compile(rf"{b}(?P<q>(?i:one|some|many|most|several|two|three|none|each|"
+                                rf"all|both))\s+of\s+(?:them|those|the\s+{gnouns}){e}"),
+        # "China's official Huaxia news agency", "the Meridian Wire agency"
+        "org_named": re.compile(rf"{b}(?:{poss}\s+|(?i:the|a|an)\s+)?(?:[a-z\-]+\s+){{0,2}}"
+                                rf"(?:{NAME_TOKEN}\s+){{1,4}}{odesc}{e}"),
         # "Sudanese foreign ministry" inside "a Sudanese foreign ministry official"
         "nested_org": re.compile(rf"{b}{demonym}\s+(?:[a-z]+\s+)?{odesc}{e}"),
+        # "the ministry", "China's commerce ministry", "Turkish state television", "the U.S.
+        # embassy in Manila"
         "org_description": re.compile(
-            rf"{b}(?:(?i:the|its)\s+|{poss}\s+)(?:{demonym}\s+)?(?:[a-z]+\s+)?{odesc}{e}"),
+            rf"{b}(?:(?i:the|its|a|an)\s+(?:{demonym}\s+)?|{poss}\s+|{demonym}\s+)"
+            rf"(?:[a-z\-]+\s+)?{odesc}{e}(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
         "month": re.compile(
             rf"{b}(?:(?i:early|late|mid)[\s\-]+)?(?:\d{{1,2}}\s+)?{months}(?:\s+\d{{1,2}}{e})?"
             rf"(?:,?\s+\d{{4}})?{e}"),
@@ -180,8 +193,13 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
     for m in pats["group"].finditer(text):
         cands.append(Found(m.start(), m.end(), lex.group_type, "group"))
     for m in pats["bare_group"].finditer(text):
-        if m.group("next") in lex.bare_group_next:
+        if m.group("comp") or m.group("next") is None or m.group("next") in lex.bare_group_next:
             cands.append(Found(m.start(), m.end(), lex.group_type, "group"))
+    for m in pats["partitive"].finditer(text):
+        kind = lex.person_type if m.group("q").lower() == "one" else lex.group_type
+        cands.append(Found(m.start(), m.end(), kind, "description"))
+    for m in pats["org_named"].finditer(text):
+        cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
     for m in pats["org_description"].finditer(text):
         cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
     return _accept(cands, [False] * len(text))
@@ -219,12 +237,19 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
     for f in phrases:
         for i in range(f.start, f.end):
             taken[i] = True
+    soft = [False] * len(text)
     for f in names:
-        if f.kind != "demonym":
-            for i in range(f.start, f.end):
-                taken[i] = True
+        if f.kind == "demonym":
+            continue
+        mask = soft if f.kind in ("name", "capital", "place") else taken
+        for i in range(f.start, f.end):
+            mask[i] = True
     found = names + phrases
-    found += _capitalised(text, lex, taken, found)
+    found += _capitalised(text, lex, taken, soft, found)
+    # an organisation name now containing an atomic name keeps it nested; any other overlap
+    # (a crossing span) is resolved for the longer mention
+    for i in range(len(soft)):
+        taken[i] = taken[i] or soft[i]
     found += _coordinations(text, lex, found)
     for s, e in find_phrases(text, lex.pronouns):
         ptype, _, nxt = lex.pronouns[text[s:e].lower()]
@@ -257,10 +282,8 @@ def _coordinations(text: str, lex: Lexicon, found: list[Found]) -> list[Found]:
     return out
 
 
-def _capitalised(text: str, lex: Lexicon, taken: list[bool], found: list[Found]) -> list[Found]:
-    """Runs of capitalised words not covered by the lexicon rules: organisations by head word,
-    multi-word person names, and single words known as a surname or an acronym."""
-    toks = [(s, e) for s, e in words(text, lex.abbreviations) if not any(taken[s:e])]
+def _runs(text: str, toks: list[tuple[int, int]], lex: Lexicon) -> list[list[tuple[int, int]]]:
+    """Maximal runs of capitalised tokens joined by single spaces (with name connectors)."""
     runs: list[list[tuple[int, int]]] = []
     run: list[tuple[int, int]] = []
     for s, e in toks:
@@ -279,17 +302,25 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], found: list[Found])
             run = []
     if run:
         runs.append(run)
+    return runs
 
+
+def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
+                 found: list[Found]) -> list[Found]:
+    """Runs of capitalised words not covered by the lexicon rules: organisations by head word
+    (which may contain a state's name: "The China Coast Guard"), multi-word person names, and
+    single words known as a surname or an acronym. ``soft`` marks names that may sit inside an
+    organisation's name but are otherwise mentions of their own."""
+    toks = [(s, e) for s, e in words(text, lex.abbreviations) if not any(taken[s:e])]
     heads = {h.lower() for h in lex.organization_heads}
     titles = {t.lower() for t in lex.titles}
     reporting = {v for v in lex.reporting_verbs if " " not in v} | {n[0] for n in lex.nesting}
-    surnames = {text[f.start:f.end].split()[-1] for f in found
-                if f.kind == "titled_name"}
-    cands: list[tuple[int, int, str]] = []
-    for run in runs:
+    surnames = {text[f.start:f.end].split()[-1] for f in found if f.kind == "titled_name"}
+
+    def strip(run: list[tuple[int, int]]) -> list[tuple[int, int]]:
         # connectors may not end a run; openers, titles and demonyms may not start one
         while run and not text[run[-1][0]].isupper():
-            run.pop()
+            run = run[:-1]
         while run:
             first = text[run[0][0]:run[0][1]]
             low = [text[a:b].lower() for a, b in run]
@@ -302,17 +333,49 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], found: list[Found])
             run = run[cut:]
             while run and not text[run[0][0]].isupper():
                 run = run[1:]
+        return run
+
+    def is_org(run: list[tuple[int, int]]) -> bool:
+        low = [text[a:b].lower() for a, b in run]
+        return any(t in heads for t in low) or " ".join(low[-2:]) in heads
+
+    pieces: list[list[tuple[int, int]]] = []
+    for run in _runs(text, toks, lex):
+        run = strip(run)
+        # "the Foreign Ministry and NATO": a known name after a connector is not part of it
+        for k in range(1, len(run)):
+            if text[run[k][0]:run[k][1]] in lex.name_connectors and \
+                    all(any(soft[a:b]) for a, b in run[k + 1:]) and is_org(run[:k]):
+                pieces.append(run[:k])
+                run = []
+                break
+        if run and is_org(run) and not all(any(soft[a:b]) for a, b in run):
+            pieces.append(run)
+            continue
+        # without an organisation head, names inside the run stand alone: split at them
+        piece: list[tuple[int, int]] = []
+        for tok in run:
+            if any(soft[tok[0]:tok[1]]):
+                if piece:
+                    pieces.append(strip(piece))
+                piece = []
+            else:
+                piece.append(tok)
+        if piece:
+            pieces.append(strip(piece))
+
+    cands: list[tuple[int, int, str]] = []
+    for run in pieces:
         if not run:
             continue
         s, e = run[0][0], run[-1][1]
         tokens = [text[a:b] for a, b in run]
         low = [t.lower() for t in tokens]
-        if any(t in heads for t in low) or " ".join(low[-2:]) in heads:
+        if is_org(run):
             if text[max(0, s - 4):s].lower() == "the ":
                 s -= 4
             cands.append((s, e, lex.organization_type))
-        elif all(t in titles or t in lex.demonyms for t in low + tokens if t[0].isupper()) \
-                and all(t in titles or t in lex.demonyms or t[0].islower() for t in tokens):
+        elif all(t.lower() in titles or t in lex.demonyms or t[0].islower() for t in tokens):
             continue
         elif tokens[-1] in lex.place_heads or _prev_word(text, s) in lex.place_prepositions \
                 and len(run) >= 2:

@@ -54,7 +54,7 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
             label = cue_label[re.sub(r"\s+", " ", text[s:e].lower())]
             if NEGATION.search(text[max(block.start, s - 20):s]):
                 label = lex.negation_flips.get(label, label)
-            target = _target(text, e, block.end)
+            target = _target(text, _skip_addressee(text, found, e, block.end), block.end)
             if target is None:
                 continue
             attr = next((k for k, a in enumerate(attributions)
@@ -77,6 +77,21 @@ def _holder(found: list[Found], tops: set[int], actor_types: set[str], lo: int, 
         if i in tops and f.type in actor_types and lo <= f.start and f.end <= pos:
             best = i
     return best
+
+
+def _skip_addressee(text: str, found: list[Found], pos: int, end: int) -> int:
+    """Past what stands between a cue and its target: "that", "to", or an addressee and its
+    preposition ("urged Kenya to …", "accused Beijing of …")."""
+    m = re.match(r"\s+(?:that|to)\s", text[pos:end])
+    if m:
+        return pos + m.end() - 1
+    for f in found:
+        if f.start > pos and not text[pos:f.start].strip():
+            m = re.match(r"\s+(?:to|of|for)\s", text[f.end:end])
+            if m:
+                return f.end + m.end() - 1
+            break
+    return pos
 
 
 def _target(text: str, pos: int, end: int) -> tuple[int, int] | None:
