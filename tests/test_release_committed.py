@@ -1,0 +1,143 @@
+"""The committed release v0.1.0: it matches its manifest, loads offline with `datasets` with
+pinned counts and first/last records per split, holds the annotated seed article in `test`, and
+DATASHEET.md's composition section matches the latest release's manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from communique.corpus.release import latest_release, read_manifest, verify_release  # noqa: E402
+from communique.corpus.release_card import composition_markdown, splice_datasheet  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "corpus" / "releases" / "v0.1.0"
+SEED = "cmq-22aa667baa49"
+ROWS = {
+    "documents": {"train": 15, "validation": 5, "test": 5},
+    "mentions": {"train": 1093, "validation": 371, "test": 404},
+    "actors": {"train": 394, "validation": 139, "test": 127},
+    "events": {"train": 399, "validation": 136, "test": 151},
+    "attributions": {"train": 186, "validation": 75, "test": 72},
+    "positions": {"train": 111, "validation": 42, "test": 47},
+}
+# (first, last) per split: document (id, title); mention (doc_id, id, start, end, text, type);
+# event (doc_id, id, type, trigger text, modality); position (doc_id, id, stance, evidence text).
+FIRST_LAST = {
+    "train": {
+        "documents": [("cmq-29e89f1a9bcc", "Gulf states send escorts after tanker seized near "
+                                           "Strait of Hormuz"),
+                      ("cmq-fe9640963475", "Kenya and Somalia to reopen Mandera crossing as AU "
+                                           "mission plans troop drawdown")],
+        "mentions": [("cmq-29e89f1a9bcc", "m2", 26, 50, "The United Arab Emirates", "STATE"),
+                     ("cmq-fe9640963475", "m63", 2120, 2141, "the reopened crossing", "LOCATION")],
+        "events": [("cmq-29e89f1a9bcc", "e1", "MOBILIZE", "deployed", "asserted"),
+                   ("cmq-fe9640963475", "e24", "ASSAULT", "attack", "hypothetical")],
+        "positions": [("cmq-29e89f1a9bcc", "p1", "support", "asked"),
+                      ("cmq-fe9640963475", "p4", "neutral", "neither endorse nor oppose")],
+    },
+    "validation": {
+        "documents": [("cmq-09d2e5eb1544", "Philippines protests to China after water cannon "
+                                           "attack on resupply boat injures two"),
+                      ("cmq-e6a08556a56e", "Japan frees South Korean fishing crew after two-day "
+                                           "standoff near disputed islets")],
+        "mentions": [("cmq-09d2e5eb1544", "m1", 36, 51, "The Philippines", "STATE"),
+                     ("cmq-e6a08556a56e", "m70", 2643, 2651, "Japanese", "STATE")],
+        "events": [("cmq-09d2e5eb1544", "e1", "PROTEST", "protest", "asserted"),
+                   ("cmq-e6a08556a56e", "e29", "CONSULT", "summit", "future")],
+        "positions": [("cmq-09d2e5eb1544", "p1", "oppose", "a deliberate and dangerous act"),
+                      ("cmq-e6a08556a56e", "p8", "support", "demanding")],
+    },
+    "test": {
+        "documents": [("cmq-152c88cf934e", "ASEAN ministers press Myanmar on detainees and aid "
+                                           "access, split over summit seats"),
+                      ("cmq-d554d3bab809", "Brazil lifts steel quotas as Argentina drops car "
+                                           "levy in Mercosur truce")],
+        "mentions": [("cmq-152c88cf934e", "m1", 48, 81, "Southeast Asian foreign ministers",
+                      "GROUP"),
+                     ("cmq-d554d3bab809", "m73", 2389, 2415, "a Buenos Aires consultancy",
+                      "ORGANIZATION")],
+        "events": [("cmq-152c88cf934e", "e1", "REQUEST", "called on", "asserted"),
+                   ("cmq-d554d3bab809", "e32", "SANCTION", "surcharge", "hypothetical")],
+        "positions": [("cmq-152c88cf934e", "p1", "support", "called on"),
+                      ("cmq-d554d3bab809", "p6", "neutral", "neither backed nor opposed")],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("hf-cache"))
+
+
+def _load(config: str, split: str, cache: str):
+    import datasets
+
+    return datasets.load_dataset(str(RELEASE), config, split=split, cache_dir=cache)
+
+
+def test_committed_release_matches_its_manifest():
+    assert verify_release(RELEASE) == []
+    manifest = read_manifest(RELEASE)
+    assert manifest["version"] == "0.1.0"
+    assert {c: {s: v["rows"] for s, v in per.items()}
+            for c, per in manifest["configs"].items()} == ROWS
+
+
+@pytest.mark.parametrize("split", list(FIRST_LAST))
+def test_committed_release_loads_with_pinned_first_and_last_records(split, cache):
+    pinned = FIRST_LAST[split]
+    docs = _load("documents", split, cache)
+    assert len(docs) == ROWS["documents"][split] and str(docs.info.version) == "0.1.0"
+    assert [(d["id"], d["title"]) for d in (docs[0], docs[-1])] == pinned["documents"]
+
+    mentions = _load("mentions", split, cache)
+    assert len(mentions) == ROWS["mentions"][split]
+    t = mentions.features["type"].int2str
+    assert [(m["doc_id"], m["id"], m["start"], m["end"], m["text"], t(m["type"]))
+            for m in (mentions[0], mentions[-1])] == pinned["mentions"]
+
+    events = _load("events", split, cache)
+    assert len(events) == ROWS["events"][split]
+    et, mo = events.features["type"].int2str, events.features["modality"].int2str
+    assert [(e["doc_id"], e["id"], et(e["type"]), e["trigger"]["text"], mo(e["modality"]))
+            for e in (events[0], events[-1])] == pinned["events"]
+
+    positions = _load("positions", split, cache)
+    assert len(positions) == ROWS["positions"][split]
+    st = positions.features["stance"].int2str
+    assert [(p["doc_id"], p["id"], st(p["stance"]), p["evidence"]["text"])
+            for p in (positions[0], positions[-1])] == pinned["positions"]
+
+    for config in ("actors", "attributions"):
+        assert len(_load(config, split, cache)) == ROWS[config][split]
+
+
+def test_the_annotated_seed_article_is_in_test_with_its_text(cache):
+    docs = _load("documents", "test", cache)
+    seed = next(d for d in docs if d["id"] == SEED)
+    assert docs.features["provenance"].int2str(seed["provenance"]) == "news"
+    assert len(seed["mentions"]) == 89 and len(seed["events"]) == 26
+    assert seed["text"].startswith("The United States and Russia both said on Thursday")
+    for m in seed["mentions"]:
+        assert seed["text"][m["start"]:m["end"]] == m["text"]
+    registry = json.loads((ROOT / "corpus" / "splits.json").read_text())
+    assert registry["assignments"][SEED] == "test"
+
+
+def test_datasheet_composition_matches_the_latest_release():
+    latest = latest_release(ROOT / "corpus" / "releases")
+    assert latest is not None
+    manifest = read_manifest(latest)
+    datasheet = (ROOT / "DATASHEET.md").read_text(encoding="utf-8")
+    assert splice_datasheet(datasheet, manifest) == datasheet
+    assert composition_markdown(manifest) in datasheet
+    # and the section carries the manifest's numbers, e.g. the documents per split
+    for split, info in manifest["configs"]["documents"].items():
+        assert f"| {split} | {info['rows']} |" in datasheet
