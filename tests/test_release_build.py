@@ -320,3 +320,29 @@ def test_failure_while_writing_leaves_no_temporary_folder(built, tmp_path, monke
     with pytest.raises(OSError, match="disk full"):
         build_release([built["root"] / "docs"], tmp_path / "releases", "0.1.0")
     assert list((tmp_path / "releases").iterdir()) == []
+
+
+def test_cli_build_with_defaults_keeps_the_books(built, tmp_path, capsys, monkeypatch):
+    from communique.corpus.release_card import DATASHEET_BEGIN, DATASHEET_END
+
+    shutil.copytree(built["root"] / "docs", tmp_path / "corpus" / "documents")
+    (tmp_path / "DATASHEET.md").write_text(f"# Datasheet\n\n{DATASHEET_BEGIN}\nnone\n"
+                                           f"{DATASHEET_END}\n\nMore.\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["release", "build", "--version", "0.1.0"]) == 0
+    assert capsys.readouterr().out == ("built corpus/releases/v0.1.0: 6 train, 2 validation, 2 "
+                                       "test document(s); 10 newly assigned to a split\n")
+    assert main(["release", "build", "--version", "0.1.0"]) == 0
+    assert capsys.readouterr().out.startswith("already built, identical: corpus/releases/v0.1.0")
+    assert "## v0.1.0 — " in (tmp_path / "corpus" / "CHANGELOG.md").read_text()
+    assert len(json.loads((tmp_path / "corpus" / "splits.json").read_text())["assignments"]) == 10
+    datasheet = (tmp_path / "DATASHEET.md").read_text()
+    assert "| train | 6 | 0 | 6 |" in datasheet and datasheet.endswith("\n\nMore.\n")
+    assert main(["release", "datasheet", "--check"]) == 0
+    assert main(["release", "verify", "corpus/releases/v0.1.0"]) == 0
+
+
+def test_worker_processes_give_the_same_bytes(built, tmp_path):
+    result = build_release([built["root"] / "docs"], tmp_path / "releases", VERSION,
+                           splits_path=built["root"] / "splits.json", workers=2)
+    assert differing_files(result.path, built["release"]) == []
