@@ -195,7 +195,7 @@ def score_actors(tally: Tally, gold: Side, pred: Side, mask: np.ndarray) -> None
     tally.docs["actors"] = mask
 
 
-def _entities(gold: Side, pred: Side) -> tuple[np.ndarray, np.ndarray]:
+def entities(gold: Side, pred: Side) -> tuple[np.ndarray, np.ndarray]:
     """The gold actor each mention refers to: for a gold mention its cluster (or the mention
     itself when it is in no actor); for a predicted mention that of the gold mention with the
     same offsets, or a key of its own that matches nothing."""
@@ -214,8 +214,10 @@ def _entities(gold: Side, pred: Side) -> tuple[np.ndarray, np.ndarray]:
     return g_ent, p_ent
 
 
-def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray) -> None:
-    """Tri-I, Tri-C, Arg-I, Arg-C and their coreference-aware argument variants."""
+def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
+                 ents: tuple[np.ndarray, np.ndarray]) -> None:
+    """Tri-I, Tri-C, Arg-I, Arg-C and their coreference-aware argument variants; ``ents`` is
+    ``entities(gold, pred)``."""
     n = tally.n_docs
     types = load_spec().labels["event_type"].names
     G, P = gold.events, pred.events
@@ -234,7 +236,7 @@ def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray) -> None
     for k, t in enumerate(types):
         if per[:, k, :].any():
             tally.prf[f"events/tri_c/{t}"] = per[:, k, :]
-    g_ent, p_ent = _entities(gold, pred)
+    g_ent, p_ent = ents
     args = []
     for side, ent in ((gold, g_ent), (pred, p_ent)):
         A, E, M = side.arguments, side.events, side.mentions
@@ -355,7 +357,10 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     gi, pi = overlap_pairs(g["doc"], g["cs"], g["ce"], p["doc"], p["cs"], p["ce"])
     doc = g["doc"][gi]
     ok = tokens.overlap(doc, g["cs"][gi], g["ce"][gi], p["cs"][pi], p["ce"][pi]) > 0
-    content_ok = np.isin(gi * width + pi, uniq[c_ov > 0])
+    overlapping = uniq[c_ov > 0]
+    code = gi * width + pi
+    at = np.minimum(np.searchsorted(overlapping, code), max(len(overlapping) - 1, 0))
+    content_ok = (overlapping[at] == code) if len(overlapping) else np.zeros(len(code), dtype=bool)
     gs_, ps_ = g["ss"][gi] >= 0, p["ss"][pi] >= 0
     src_ov = tokens.overlap(doc, g["ss"][gi], g["se"][gi], p["ss"][pi], p["se"][pi]) > 0
     src_ok = (~gs_ & ~ps_) | (gs_ & ps_ & src_ov)
@@ -371,12 +376,12 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
 
 
 def score_positions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
-                    tokens: TokenIndex) -> None:
+                    tokens: TokenIndex, ents: tuple[np.ndarray, np.ndarray]) -> None:
     """Holder (by actor), target (by token overlap), relation (holder, target and stance),
     stance accuracy on matched pairs, and macro F1 over the polar stances."""
     n = tally.n_docs
     stances = load_spec().labels["stance"].names
-    g_ent, p_ent = _entities(gold, pred)
+    g_ent, p_ent = ents
     sides = []
     for side, ent in ((gold, g_ent), (pred, p_ent)):
         Q = side.positions

@@ -11,7 +11,7 @@ from communique.schemas.model import LAYERS
 
 from .columns import Side, build_sides
 from .matching import TokenIndex
-from .metrics import (SCHEMES, Tally, score_actors, score_attributions, score_events,
+from .metrics import (SCHEMES, Tally, entities, score_actors, score_attributions, score_events,
                       score_mentions, score_positions)
 from .stats import Columns, bootstrap, macro_groups, totals
 
@@ -31,6 +31,7 @@ def score_sides(gold: Side, pred: Side, texts: Sequence[str], layers: Iterable[s
     tally = Tally(gold.n_docs)
     layers = tuple(layers)
     tokens = TokenIndex(texts) if {"attributions", "positions"} & set(layers) else None
+    ents = entities(gold, pred) if {"events", "positions"} & set(layers) else None
     for layer in layers:
         mask = pred.has[layer]
         if layer == "mentions":
@@ -38,11 +39,11 @@ def score_sides(gold: Side, pred: Side, texts: Sequence[str], layers: Iterable[s
         elif layer == "actors":
             score_actors(tally, gold, pred, mask)
         elif layer == "events":
-            score_events(tally, gold, pred, mask)
+            score_events(tally, gold, pred, mask, ents)
         elif layer == "attributions":
             score_attributions(tally, gold, pred, mask, tokens)
         elif layer == "positions":
-            score_positions(tally, gold, pred, mask, tokens)
+            score_positions(tally, gold, pred, mask, tokens, ents)
     return tally
 
 

@@ -184,14 +184,22 @@ def noisy_prediction(gold: dict[str, Any], rng: random.Random, noise: float = 1.
     words = _words(text)
     p = lambda x: rng.random() < x * noise  # noqa: E731 - a probability test, scaled
 
+    # Mention noise stays where greedy and optimal matching agree (see eval/README.md): each
+    # predicted span overlaps at most one gold span and no other predicted span, and the two
+    # pieces of a split span keep one type. Shifts stay within half the gap to the neighbours.
     mentions: list[dict[str, Any]] = []
     pred_of: dict[str, str] = {}
-    for m in gold["mentions"]:
+    ordered = sorted(gold["mentions"], key=lambda m: m["start"])
+    for k, m in enumerate(ordered):
         if p(0.1):
             continue
         s, e, mtype = m["start"], m["end"], m["type"]
+        lo = (ordered[k - 1]["end"] + s + 1) // 2 if k else 0
+        hi = (e + ordered[k + 1]["start"]) // 2 if k + 1 < len(ordered) else len(text)
         if p(0.1):
             s, e = _shift(rng, text, s, e)
+            s, e = max(s, lo), min(e, hi)
+            s, e = (s, e) if e > s and s < m["end"] and e > m["start"] else (m["start"], m["end"])
         if p(0.1):
             mtype = rng.choice(types)
         if p(0.04) and len(_words(text[s:e])) > 1:
@@ -201,11 +209,15 @@ def noisy_prediction(gold: dict[str, Any], rng: random.Random, noise: float = 1.
         pid = f"pm{len(mentions) + 1}"
         mentions.append({"id": pid, **_span(text, s, e), "type": mtype})
         pred_of[m["id"]] = pid
+    taken = [(x["start"], x["end"]) for x in [*gold["mentions"], *mentions]]
     for _ in range(rng.randint(0, round(4 * noise))):
         i = rng.randrange(len(words))
         j = min(len(words), i + rng.randint(1, 3))
-        mentions.append({"id": f"pm{len(mentions) + 1}", **_span(text, words[i][0], words[j - 1][1]),
-                         "type": rng.choice(types)})
+        s, e = words[i][0], words[j - 1][1]
+        if all(e <= a or b <= s for a, b in taken):
+            taken.append((s, e))
+            mentions.append({"id": f"pm{len(mentions) + 1}", **_span(text, s, e),
+                             "type": rng.choice(types)})
     ptype = {m["id"]: m["type"] for m in mentions}
 
     clusters: dict[tuple[int, str], list[str]] = {}
