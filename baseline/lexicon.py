@@ -60,6 +60,7 @@ class Lexicon:
     abbreviations: frozenset[str]
     place_prepositions: frozenset[str]
     place_heads: frozenset[str]
+    place_nouns: frozenset[str]
     name_connectors: frozenset[str]
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
@@ -247,6 +248,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
                                              mentions["coordination_next"])),
         not_names=frozenset(_strings("mentions.yaml", "not_names", mentions["not_names"])),
         place_heads=frozenset(_strings("mentions.yaml", "place_heads", mentions["place_heads"])),
+        place_nouns=frozenset(_strings("mentions.yaml", "place_nouns", mentions["place_nouns"])),
         place_prepositions=frozenset(_strings("mentions.yaml", "place_prepositions",
                                               mentions["place_prepositions"])),
         name_connectors=frozenset(_strings("mentions.yaml", "name_connectors",

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .text import DATELINE, find_phrases, quote_mask, words
+from .text import CREDIT, DATELINE, find_phrases, quote_mask, words
 
 NAME_TOKEN = r"[A-Z][\w\-]*(?:['’][A-Z]\w*)?"
 POSSESSIVE = r"['’]s"
@@ -75,6 +75,13 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"(?P<title>(?i:{titles})){e}"
             rf"(?:\s+(?i:to|of|for|at|in)\s+(?:{any_name}|(?i:the)\s+{odesc}){e}(?![’']s))?"
             rf"(?!\s+[A-Z][a-z])"),
+        # an apposition after a comma takes its whole complement, up to the next punctuation:
+        # ", a researcher at a São Paulo institute for regional studies,"
+        "apposition": re.compile(
+            rf"(?<=, )(?i:a|an|the|one|{poss})\s+(?:(?:(?i:{mods})|{demonym}|[\w\-]+)\s+){{0,3}}?"
+            rf"(?P<title>(?i:{titles})){e}"
+            rf"\s+(?i:to|of|for|at|in|from)\s+(?:[^,.;:\"“”()\s]+\s+){{0,7}}?[^,.;:\"“”()\s]+"
+            rf"(?=\s*(?:[,;]|\.(?:\s|$)))"),
         "group": re.compile(
             rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+{gnouns}{e}{gcomp}?"),
         "bare_group": re.compile(rf"{b}(?i:{_alt(lex.bare_groups)}){e}(?P<comp>{gcomp})?"
@@ -187,6 +194,9 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
             start += w.end()
         cands.append(Found(start, nm.end(), lex.person_type, "titled_name",
                            title=_title_key(text[start:m.end("title")], lex)))
+    for m in pats["apposition"].finditer(text):
+        cands.append(Found(m.start(), m.end(), lex.person_type, "description",
+                           title=_title_key(text[m.start():m.end("title")], lex)))
     for m in pats["description"].finditer(text):
         cands.append(Found(m.start(), m.end(), lex.person_type, "description",
                            title=_title_key(text[m.start():m.end("title")], lex)))
@@ -209,8 +219,8 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
     """All mentions of ``text`` sorted by offsets. Whole noun phrases may contain atomic names
     ("[[Russia]'s ambassador to [the United States]]"); otherwise spans do not overlap."""
     in_quote = quote_mask(text)
-    # datelines and their agency tags are not annotated (guidelines §0)
-    datelines = []
+    # datelines with their agency tags, and photo credits, are not annotated (guidelines §0)
+    datelines = [(m.start(), m.end()) for m in CREDIT.finditer(text)]
     for line in re.finditer(r"(?m)^[ \t]*", text):
         dateline = DATELINE.match(text, line.end())
         if dateline:
@@ -251,9 +261,12 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
     for i in range(len(soft)):
         taken[i] = taken[i] or soft[i]
     found += _coordinations(text, lex, found)
+    phrase_starts = {f.start for f in phrases}
     for s, e in find_phrases(text, lex.pronouns):
         ptype, _, nxt = lex.pronouns[text[s:e].lower()]
-        if in_quote[s] or any(taken[s:e]) or nxt and _next_word(text, e) not in nxt:
+        after = _next_word(text, e)
+        if in_quote[s] or any(taken[s:e]) and s not in phrase_starts \
+                or nxt and after not in nxt and not re.fullmatch(r"[a-z]+ed", after):
             continue
         found.append(Found(s, e, ptype, "pronoun"))
     return sorted(found, key=lambda f: (f.start, -f.end))
@@ -378,7 +391,8 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
         elif all(t.lower() in titles or t in lex.demonyms or t[0].islower() for t in tokens):
             continue
         elif tokens[-1] in lex.place_heads or _prev_word(text, s) in lex.place_prepositions \
-                and len(run) >= 2:
+                and len(run) >= 2 or re.search(rf"\b(?:{'|'.join(map(re.escape, lex.place_nouns))})"
+                                                r"\s+of\s+$", text[max(0, s - 30):s]):
             cands.append((s, e, lex.location_type))
         elif len(run) >= 2 and all(t[0].isupper() for t in tokens):
             cands.append((s, e, lex.person_type))

@@ -15,9 +15,13 @@ CLOSE_QUOTES = "\"”"
 # A word: letters/digits with inner apostrophes, periods (U.S.), hyphens.
 WORD = re.compile(r"[^\W_](?:[\w'’.\-]*[^\W_])?\.?")
 INITIALISM = re.compile(r"(?:[A-Z]\.){2,}")
-# A wire dateline opening a paragraph: "GENEVA, March 3 (Nordwave) - " (not part of a sentence).
-DATELINE = re.compile(r"[A-Z][A-Z .'’\-]{2,}(?:,\s*[A-Z][a-z]+\.?\s+\d{1,2})?"
+# A wire dateline opening a paragraph: "GENEVA, March 3 (Nordwave) - ", "CEBU, Philippines,
+# Feb. 5 (Nordwave) - ", "YEREVAN/BAKU, May 20 (Nordwave) - " (not part of a sentence).
+_CITY = r"[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'’/\-]{2,}"
+DATELINE = re.compile(rf"{_CITY}(?:,\s*[A-Z][\w .]{{1,30}}?)?(?:,\s*[A-Z][a-z]+\.?\s+\d{{1,2}})?"
                       r"(?:\s*\([^)\n]{1,40}\))?\s*[-–—]+\s+")
+# A photo credit ending a caption line: "Halcyon/Eleni Markou", "Meridian Wire/Sher Ali Khan".
+CREDIT = re.compile(r"(?<![\w/])[A-Z][\w ]{1,40}/[A-Z][^\n/.]{1,40}(?=\s*(?:\n|$))")
 
 
 @dataclass(frozen=True, slots=True)
