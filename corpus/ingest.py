@@ -349,7 +349,7 @@ def batch_format(path: Path, fmt: str | None) -> str:
     if suffix == ".csv":
         return "csv"
     raise Rejected(f"cannot tell the batch format from the suffix {suffix or '(none)'!r}; "
-                   "allowed: .jsonl, .ndjson, .csv, or --format jsonl|csv")
+                   "allowed: .jsonl, .ndjson, .csv, or --batch-format jsonl|csv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,9 +378,9 @@ def iter_jsonl(fh: Any, name: str, progress: Any = None) -> Iterator[BatchRow]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as e:
-            yield BatchRow(place, None, f"invalid JSON: {e.msg} at column {e.colno}")
+            yield BatchRow(place, None, f"invalid JSON: {e.msg} (column {e.colno})")
             continue
         if not isinstance(obj, dict):
             yield BatchRow(place, None, f"found a JSON {type(obj).__name__}; allowed: an "
