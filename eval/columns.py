@@ -33,6 +33,7 @@ class Side:
     positions: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+FLUSH_DOCS = 4096
 _TABLES = {
     "mentions": ("doc", "start", "end", "type"),
     "clusters": ("doc", "cluster", "mention"),
@@ -58,12 +59,26 @@ class SideBuilder:
         self.n_docs = 0
         self.has: dict[str, list[bool]] = {layer: [] for layer in LAYERS}
         self.cols = {t: {c: [] for c in cols} for t, cols in _TABLES.items()}
+        # Lists of Python ints cost ~36 bytes a value: every FLUSH_DOCS documents they are
+        # packed into int64 arrays (8 bytes a value).
+        self.packed = {t: {c: [] for c in cols} for t, cols in _TABLES.items()}
+        self.row_counts = {t: 0 for t in _TABLES}
         self.n_clusters = 0
+
+    def _pack(self) -> None:
+        for table, cols in self.cols.items():
+            self.row_counts[table] += len(cols[_TABLES[table][0]])
+            for c, values in cols.items():
+                if values:
+                    self.packed[table][c].append(np.asarray(values, dtype=np.int64))
+                    cols[c] = []
 
     def add(self, obj: Mapping[str, Any] | None) -> None:
         """Add the next document; ``None`` (or a missing layer key) means not predicted."""
         doc = self.n_docs
         self.n_docs += 1
+        if doc % FLUSH_DOCS == 0:
+            self._pack()
         obj = obj or {}
         layers = [obj.get(layer) for layer in LAYERS]
         for layer, items in zip(LAYERS, layers, strict=True):
@@ -72,7 +87,7 @@ class SideBuilder:
         cols = self.cols
 
         m = cols["mentions"]
-        base = len(m["doc"])
+        base = self._rows("mentions")
         mrow = {x["id"]: base + k for k, x in enumerate(mentions)}
         if mentions:
             mtype = self.codes["mention_type"]
@@ -92,7 +107,7 @@ class SideBuilder:
 
         if events:
             e, g = cols["events"], cols["arguments"]
-            ebase = len(e["doc"])
+            ebase = self._rows("events")
             etype, role = self.codes["event_type"], self.codes["argument_role"]
             e["doc"].extend([doc] * len(events))
             e["start"].extend([x["trigger"]["start"] for x in events])
@@ -105,7 +120,7 @@ class SideBuilder:
 
         if attributions:
             a, f = cols["attributions"], cols["fragments"]
-            abase = len(a["doc"])
+            abase = self._rows("attributions")
             arow = {x["id"]: abase + k for k, x in enumerate(attributions)}
             a["doc"].extend([doc] * len(attributions))
             a["cue_start"].extend([x["cue"]["start"] for x in attributions])
@@ -130,12 +145,18 @@ class SideBuilder:
             p["target_end"].extend([x["target"]["end"] for x in positions])
             p["stance"].extend([stance[x["stance"]] for x in positions])
 
+    def _rows(self, table: str) -> int:
+        """Rows of ``table`` so far (packed and pending)."""
+        return self.row_counts[table] + len(self.cols[table][_TABLES[table][0]])
+
     def build(self) -> Side:
         """The finished columns."""
+        self._pack()
         side = Side(n_docs=self.n_docs,
                     has={k: np.array(v, dtype=bool) for k, v in self.has.items()})
-        for table, cols in self.cols.items():
-            setattr(side, table, {c: np.asarray(v, dtype=np.int64) for c, v in cols.items()})
+        for table, cols in self.packed.items():
+            setattr(side, table, {c: np.concatenate(v) if v else np.zeros(0, dtype=np.int64)
+                                  for c, v in cols.items()})
         return side
 
 
