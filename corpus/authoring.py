@@ -619,6 +619,22 @@ def _where_for(where: dict[str, int], path: str) -> int | None:
 
 def parse(source: str, path: str = "<markup>", spec: Spec | None = None) -> Document:
     """Build the canonical document from markup text; raise MarkupError with every issue."""
+    return _parse(source, path, spec)[0]
+
+
+def parse_and_lint(source: str, path: str = "<markup>", spec: Spec | None = None
+                   ) -> tuple[Document, list[Issue]]:
+    """Build the document (as ``parse``) and also return style warnings from ``lint``, each
+    placed at the span it is about."""
+    doc, where, st = _parse(source, path, spec)
+    warnings = []
+    for json_path, message in lint(doc):
+        line, col = st.locate(_where_for(where, json_path) or 0)
+        warnings.append(Issue(path, line, col, f"warning: {json_path}: {message}"))
+    return doc, sorted(warnings, key=lambda i: (i.line, i.column))
+
+
+def _parse(source: str, path: str, spec: Spec | None) -> tuple[Document, dict[str, int], _State]:
     spec = spec or load_spec()
     lines = _lines(source)
     st = _State(path, source, spec, [o for o, _ in lines])
@@ -685,8 +701,54 @@ def parse(source: str, path: str = "<markup>", spec: Spec | None = None) -> Docu
         st.add(0 if off is None else off, f"{problem.path}: {problem.message}")
     if st.issues:
         _raise_sorted(st.issues)
-    return doc
+    return doc, where, st
 
 
 def _raise_sorted(issues: list[Issue]) -> None:
     raise MarkupError(sorted(issues, key=lambda i: (i.line, i.column)))
+
+
+# --- lint: the span conventions of annotation/GUIDELINES.md, section 0 ---------------------------
+
+_QUOTES = {"“": "”", '"': '"', "‘": "’"}
+
+
+def _span_warnings(span: Span, kind: str) -> list[str]:
+    text, out = span.text, []
+    if text != text.strip():
+        out.append(f"{kind} {json.dumps(text, ensure_ascii=False)} starts or ends with white space; "
+                   "spans never do")
+    core = text.strip()
+    if kind in ("mention", "trigger", "cue", "evidence", "target") and re.search(r"[’']s\Z", core):
+        out.append(f"{kind} {json.dumps(text, ensure_ascii=False)} ends with a possessive clitic; "
+                   "it stays outside the span")
+    last = core.split()[-1] if core.split() else ""
+    if core[-1:] in ",;:!?" or (core.endswith(".") and "." not in last[:-1]):
+        out.append(f"{kind} {json.dumps(text, ensure_ascii=False)} ends with punctuation; "
+                   "sentence-final punctuation stays outside the span")
+    if len(core) > 1 and core[0] in _QUOTES and core.endswith(_QUOTES[core[0]]):
+        out.append(f"{kind} {json.dumps(text, ensure_ascii=False)} is enclosed in quotation marks; "
+                   "the marks stay outside the span")
+    if kind == "content" and re.match(r"that\s", core):
+        out.append(f"content {json.dumps(text[:30], ensure_ascii=False)}… starts with 'that'; the "
+                   "complementiser stays outside the content")
+    return out
+
+
+def lint(doc: Document) -> list[tuple[str, str]]:
+    """Style warnings (JSON path, message) for spans that break the guidelines' extent rules:
+    white space at the edges, a possessive clitic, final punctuation, enclosing quotation marks,
+    content starting with "that". Valid documents may have warnings; they are for review."""
+    found: list[tuple[str, str]] = []
+    for i, m in enumerate(doc.mentions):
+        found += [(f"$.mentions[{i}]", w) for w in _span_warnings(m.span, "mention")]
+    for i, e in enumerate(doc.events):
+        found += [(f"$.events[{i}].trigger", w) for w in _span_warnings(e.trigger, "trigger")]
+    for i, t in enumerate(doc.attributions):
+        found += [(f"$.attributions[{i}].cue", w) for w in _span_warnings(t.cue, "cue")]
+        for j, c in enumerate(t.content):
+            found += [(f"$.attributions[{i}].content[{j}]", w) for w in _span_warnings(c, "content")]
+    for i, p in enumerate(doc.positions):
+        found += [(f"$.positions[{i}].target", w) for w in _span_warnings(p.target, "target")]
+        found += [(f"$.positions[{i}].evidence", w) for w in _span_warnings(p.evidence, "evidence")]
+    return found

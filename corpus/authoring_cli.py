@@ -48,10 +48,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from communique.corpus.authoring import MarkupError, parse
+    from communique.corpus.authoring import MarkupError, parse_and_lint
     from communique.schemas.io import write_document
 
-    docs, issues, seen = [], [], {}
+    docs, issues, warnings, seen = [], [], [], {}
     for path in args.files:
         try:
             source = path.read_bytes().decode("utf-8")
@@ -59,7 +59,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             issues.append(f"{path}:1:1: cannot read as UTF-8 text ({e})")
             continue
         try:
-            doc = parse(source, str(path))
+            doc, found = parse_and_lint(source, str(path))
         except MarkupError as e:
             issues += map(str, e.issues)
             continue
@@ -69,6 +69,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             continue
         seen[doc.id] = path
         docs.append(doc)
+        warnings += map(str, found)
+    if args.lint:
+        for line in warnings:
+            print(line, file=sys.stderr)
     if issues:
         for line in issues:
             print(line, file=sys.stderr)
@@ -103,4 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("files", nargs="+", type=Path, metavar="MARKUP_FILE")
     b.add_argument("--out", type=Path, default=DEFAULT_CORPUS, help=f"default {DEFAULT_CORPUS}")
     b.add_argument("--check", action="store_true", help="validate only; write nothing")
+    b.add_argument("--lint", action="store_true",
+                   help="also print style warnings (span extents per the guidelines); they never "
+                        "change the exit code")
     b.set_defaults(func=cmd_build)
