@@ -58,9 +58,17 @@ class PullProblem:
     message: str
 
     def __str__(self) -> str:
-        region = f"region {self.region_id}" if self.region_id is not None else "annotation"
-        return (f"task {self.task_id} ({self.document_id}): annotation {self.annotation_id}: "
-                f"{region}: {self.message}")
+        where = [f"task {self.task_id} ({self.document_id})"]
+        if self.annotation_id is not None:
+            where.append(f"annotation {self.annotation_id}")
+        if self.region_id is not None:
+            where.append(f"region {self.region_id}")
+        return ": ".join(where + [self.message])
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def _show(value: Any) -> str:
@@ -163,6 +171,11 @@ class _Reader:
         self.relation_labels = relation_labels(spec)
         self.roles = spec.label("argument_role")
         self.problems: list[PullProblem] = []
+        # Regions and per-region results already reported: what refers to them is not
+        # reported again (one mistake, one message).
+        self.broken: set[str] = set()
+        self.broken_controls: set[tuple[str, str]] = set()
+        self.near_broken: set[str] = set()
 
     def add(self, region_id: str | None, message: str) -> None:
         self.problems.append(PullProblem(self.task_id, self.doc.id, self.annotation_id,
@@ -186,7 +199,7 @@ class _Reader:
     def region(self, r: Mapping[str, Any], order: int) -> _Region | None:
         rid, tag, value = r.get("id"), r.get("from_name"), r.get("value")
         if not isinstance(rid, str) or not rid:
-            self.add(None, f"found a {tag} region with id {_show(rid)}; allowed: a non-empty "
+            self.add(None, f"found {_a(str(tag))} region with id {_show(rid)}; allowed: a non-empty "
                            "string id")
             return None
         if not isinstance(value, dict):
@@ -217,14 +230,16 @@ class _Reader:
     def per_region(self, r: Mapping[str, Any], regions: Mapping[str, _Region]) -> tuple[str, str, str] | None:
         control, rid, value = r.get("from_name"), r.get("id"), r.get("value")
         kind, wants = PER_REGION[control]  # type: ignore[index]
+        if rid in self.broken:
+            return None
         if rid not in regions:
             self.add(rid if isinstance(rid, str) else None,
-                     f"found a {control} result for region {_show(rid)}, which is no region of "
+                     f"found {_a(str(control))} result for region {_show(rid)}, which is no region of "
                      "this annotation; allowed: the id of a labelled region")
             return None
         reg = regions[rid]  # type: ignore[index]
         if reg.tag != wants:
-            self.add(reg.rid, f"found {control} on a {reg.tag} region; allowed: {control} on "
+            self.add(reg.rid, f"found {control} on {_a(reg.tag)} region; allowed: {control} on "
                               f"{wants} regions only")
             return None
         if not isinstance(value, dict):
@@ -265,6 +280,8 @@ class _Reader:
                 relations.append(r)
                 continue
             name = r.get("from_name")
+            if rid is not None and name not in PER_REGION:
+                self.broken.add(rid)  # until it turns out to be a valid region
             if name not in expected:
                 self.add(rid, f"found from_name {_show(name)}; allowed: one of "
                               f"{', '.join(expected)}")
@@ -279,18 +296,23 @@ class _Reader:
             if name in region_types:
                 reg = self.region(r, order)
                 if reg is None:
+                    if rid is not None:
+                        self.broken.add(rid)
                     continue
                 if reg.rid in regions:
-                    self.add(reg.rid, f"found a second labelled region with this id (a {reg.tag}); "
+                    self.add(reg.rid, f"found a second labelled region with this id ({_a(reg.tag)}); "
                                       "allowed: region ids unique within an annotation")
                     continue
                 regions[reg.rid] = reg
+                self.broken.discard(reg.rid)
             else:
                 controls.append(r)
         attached: dict[tuple[str, str], str] = {}
         for r in controls:
             got = self.per_region(r, regions)
             if got is None:
+                if isinstance(r.get("id"), str):
+                    self.broken_controls.add((r["from_name"], r["id"]))
                 continue
             control, rid, value = got
             if (control, rid) in attached:
@@ -309,6 +331,9 @@ class _Reader:
         for r in relations:
             fid, tid = r.get("from_id"), r.get("to_id")
             where = f"{fid}->{tid}"
+            if fid in self.broken or tid in self.broken:
+                self.near_broken.update(x for x in (fid, tid) if isinstance(x, str))
+                continue
             missing = [x for x in (fid, tid) if x not in regions]
             if missing:
                 self.add(where, f"found a relation to {_show(missing[0])}, which is no region of "
@@ -346,15 +371,15 @@ class _Reader:
                 continue
             link = PAIR_LINKS.get(pair)
             if link is None:
-                self.add(where, f"found a relation between a {a.tag} and a {b.tag} region; allowed: "
+                self.add(where, f"found a relation between {_a(a.tag)} and {_a(b.tag)} region; allowed: "
                                 "event-mention (role), attribution-mention (source), "
                                 "attribution-content, attribution-attribution (parent), "
                                 "position-mention (holder), position-target, "
                                 "position-attribution")
                 continue
             if any(x != link for x in labels):
-                self.add(where, f"found label {_show(next(x for x in labels if x != link))} on a "
-                                f"{a.tag}-{b.tag} relation; allowed: {link}")
+                self.add(where, f"found label {_show(next(x for x in labels if x != link))} on "
+                                f"{_a(a.tag + '-' + b.tag)} relation; allowed: {link}")
                 continue
             if link == PARENT:
                 direction = r.get("direction", "right")
@@ -407,13 +432,15 @@ class _Reader:
         for g in by_tag[CONTENT] + by_tag[TARGET]:
             if g.rid not in linked:
                 owner = ATTRIBUTION if g.tag == CONTENT else POSITION
-                self.add(g.rid, f"found a {g.tag} region that no {owner} region links to; allowed: "
-                                f"{g.tag} linked from a {owner} region")
+                self.add(g.rid, f"found {_a(g.tag)} region that no {owner} region links to; allowed: "
+                                f"{g.tag} linked from {_a(owner)} region")
 
         events = []
         for g in by_tag[EVENT]:
             modality = attached.get((MODALITY, g.rid))
-            if modality is None:
+            if modality is None and (MODALITY, g.rid) in self.broken_controls:
+                pass
+            elif modality is None:
                 self.add(g.rid, f"found an event with no {MODALITY}; allowed: one of "
                                 f"{', '.join(self.spec.label('modality').names)}")
             elif modality not in self.spec.label("modality"):
@@ -429,7 +456,7 @@ class _Reader:
         for g in by_tag[ATTRIBUTION]:
             mine = out_links.get(g.rid, {})
             content = mine.get(CONTENT, [])
-            if not content:
+            if not content and g.rid not in self.near_broken:
                 self.add(g.rid, "found a cue with no content; allowed: a cue linked to at least "
                                 "one content region")
             for label in (SOURCE, PARENT):
@@ -447,7 +474,8 @@ class _Reader:
         for g in by_tag[POSITION]:
             mine = out_links.get(g.rid, {})
             for label in (HOLDER, TARGET):
-                if len(mine.get(label, [])) != 1:
+                if len(mine.get(label, [])) != 1 and not (
+                        g.rid in self.near_broken and not mine.get(label)):
                     self.add(g.rid, f"found {len(mine.get(label, []))} {label} links; allowed: "
                                     "exactly one")
             if len(mine.get(ATTRIBUTION_LINK, [])) > 1:
@@ -482,7 +510,7 @@ class _Reader:
             m = ACTOR_WITH_ID.match(raw)
             name, aid = (m.group(1), m.group(2)) if m else (raw.strip(), None)
             if g.label not in actor_types:
-                self.add(g.rid, f"found actor {_show(raw)} on a {g.label} mention; allowed: actors "
+                self.add(g.rid, f"found actor {_show(raw)} on {_a(g.label)} mention; allowed: actors "
                                 f"on {', '.join(self.spec.actor_types)} mentions only")
                 continue
             named.append((g, name, aid))
