@@ -84,7 +84,7 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
             orgs.append(i)
             continue
         elif f.kind == "pronoun":
-            ante = _antecedent(found, i, f, lex)
+            ante = _antecedent(text, found, i, f, lex)
             if ante is not None:
                 found[i] = Found(f.start, f.end, found[ante].type, f.kind)
                 join(ante, i)
@@ -140,17 +140,67 @@ def _apposition(text: str, found: list[Found], i: int, join, lex: Lexicon) -> bo
     return done
 
 
-def _antecedent(found: list[Found], i: int, pronoun: Found, lex: Lexicon) -> int | None:
-    """The nearest preceding mention a pronoun can refer to: a person for he/she, a group for
-    they/them; never more than ~400 code points back."""
+def _antecedent(text: str, found: list[Found], i: int, pronoun: Found, lex: Lexicon
+                ) -> int | None:
+    """The nearest preceding whole mention of a type the pronoun may refer to (its lexicon
+    `antecedents`), never more than ~400 code points back."""
+    allowed = lex.pronouns[text[pronoun.start:pronoun.end].lower()][1]
     for j in range(i - 1, -1, -1):
         f = found[j]
         if pronoun.start - f.end > 400:
             return None
-        if f.kind == "pronoun":
-            if f.type == pronoun.type:
-                return j
-            continue
-        if f.type == pronoun.type:
+        if f.type in allowed and f.kind != "demonym" and f.end <= pronoun.start:
             return j
     return None
+
+
+def add_quoted_pronouns(text: str, found: list[Found], clusters: list[Cluster],
+                        attributions: list, quotes: list, lex: Lexicon
+                        ) -> tuple[list[Found], list[Cluster]]:
+    """First-person pronouns inside quotations, joined to the speaker (I, me, my) or the
+    institution the speaker stands for (we, us, our). New mentions are appended to ``found``
+    (indices of existing mentions do not change) and to their clusters."""
+    from .text import find_phrases
+
+    found = list(found)
+    member_of = {m: k for k, c in enumerate(clusters) for m in c.members}
+    extra: dict[int, list[int]] = {}
+    new_clusters: list[Cluster] = []
+    taken = {(f.start, f.end) for f in found}
+    institutions = {lex.state_type, lex.organization_type}
+    for a in attributions:
+        if a.source is None or a.source not in member_of:
+            continue
+        spans = [(s, e) for s, e in a.content
+                 if any(q.start <= s and e <= q.end for q in quotes)]
+        src = found[a.source]
+        home = member_of[a.source]
+        if src.type in institutions or src.type == lex.group_type:
+            inst = home
+        else:
+            # a state or organisation named inside any mention of the speaker's actor
+            inner = [k for k, c in enumerate(clusters) if c.type in institutions
+                     for m in c.members for p in clusters[home].members
+                     if found[p].start <= found[m].start and found[m].end <= found[p].end
+                     and m != p]
+            inst = inner[0] if inner else None
+        for s, e in spans:
+            for ps, pe in find_phrases(text, lex.quoted_singular + lex.quoted_plural,
+                                       start=s, end=e):
+                word = text[ps:pe]
+                if (ps, pe) in taken:
+                    continue
+                plural = word.lower() in {w.lower() for w in lex.quoted_plural}
+                target = inst if plural else (home if src.type == lex.person_type else None)
+                if plural and target is None:
+                    found.append(Found(ps, pe, lex.group_type, "pronoun"))
+                    new_clusters.append(Cluster((len(found) - 1,), lex.group_type, word, None))
+                elif target is not None:
+                    found.append(Found(ps, pe, clusters[target].type, "pronoun"))
+                    extra.setdefault(target, []).append(len(found) - 1)
+                else:
+                    continue
+                taken.add((ps, pe))
+    merged = [Cluster(c.members + tuple(extra.get(k, ())), c.type, c.name, c.wikidata)
+              for k, c in enumerate(clusters)]
+    return found, merged + new_clusters

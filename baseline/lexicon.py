@@ -53,6 +53,8 @@ class Lexicon:
     organization_descriptions: tuple[str, ...]
     # pronoun → (default type, antecedent types, words that must follow it or ())
     pronouns: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
+    quoted_singular: tuple[str, ...]
+    quoted_plural: tuple[str, ...]
     bare_groups: tuple[str, ...]
     bare_group_next: frozenset[str]
     coordination_next: frozenset[str]
@@ -241,6 +243,10 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         organization_descriptions=_strings("mentions.yaml", "organization_descriptions",
                                            mentions["organization_descriptions"]),
         pronouns=MappingProxyType(pronouns),
+        quoted_singular=_strings("mentions.yaml", "quoted_pronouns.singular",
+                                 mentions["quoted_pronouns"]["singular"]),
+        quoted_plural=_strings("mentions.yaml", "quoted_pronouns.plural",
+                               mentions["quoted_pronouns"]["plural"]),
         bare_groups=_strings("mentions.yaml", "bare_groups", mentions["bare_groups"]),
         bare_group_next=frozenset(_strings("mentions.yaml", "bare_group_next",
                                            mentions["bare_group_next"])),

@@ -12,12 +12,13 @@ from typing import Any, Iterable
 from communique.schemas.model import (Actor, Argument, Attribution, Document, Event, Mention,
                                       Position, Prediction, Span)
 
-from .actors import cluster_mentions
+from .actors import add_quoted_pronouns, cluster_mentions
 from .attributions import find_attributions
 from .events import find_events
 from .lexicon import Lexicon, load_lexicon
 from .mentions import find_mentions
 from .positions import find_positions
+from .text import quotations
 
 # Recorded in every prediction file's documentation (the README and BASELINES.md cite it).
 SYSTEM_NAME = "communique-rules"
@@ -34,11 +35,13 @@ def predict_text(doc_id: str, text: str, lex: Lexicon | None = None,
     cues = tuple(a.cue for a in attrs)
     events = find_events(text, found, lex, exclude=cues, date=date)
     positions = find_positions(text, found, attrs, lex)
+    found, clusters = add_quoted_pronouns(text, found, clusters, attrs, quotations(text), lex)
 
     # Places and times are mentions only where they fill an event argument (guidelines §1).
     used = {m for ev in events for _, m in ev.arguments}
-    keep = [i for i, f in enumerate(found)
-            if f.type not in (lex.location_type, lex.time_type) or i in used]
+    keep = sorted((i for i, f in enumerate(found)
+                   if f.type not in (lex.location_type, lex.time_type) or i in used),
+                  key=lambda i: (found[i].start, -found[i].end, i))
     mid = {i: f"m{k + 1}" for k, i in enumerate(keep)}
     mentions = tuple(Mention(mid[i], found[i].start, found[i].end,
                              text[found[i].start:found[i].end], found[i].type) for i in keep)
