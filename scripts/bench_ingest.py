@@ -81,8 +81,9 @@ def generate(path: Path, n: int, seed: int = 7, chars: int = 4000) -> int:
     return copies
 
 
-def run_import(batch: Path, out: Path) -> tuple[float, int, str]:
-    """Run the import in a fresh process; return (seconds, peak RSS in MiB, summary line)."""
+def run_import(batch: Path, out: Path) -> tuple[float, float, int, str]:
+    """Run the import in a fresh process; return (wall seconds, CPU seconds, peak RSS in MiB,
+    summary line)."""
     env = {**os.environ, "CI": "1"}
     cmd = [sys.executable, "-m", "communique", "corpus", "import", str(batch), "--out", str(out)]
     start = time.perf_counter()
@@ -93,18 +94,20 @@ def run_import(batch: Path, out: Path) -> tuple[float, int, str]:
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 2):
         raise SystemExit(f"import failed with exit status {status}: {stdout}")
-    return seconds, usage.ru_maxrss // 1024, stdout.strip().splitlines()[-1]
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss // 1024, stdout.strip().splitlines()[-1]
 
 
 def bench(sizes: list[int]) -> None:
-    print(f"{'articles':>8} {'copies':>6} {'seconds':>8} {'per s':>7} {'peak RSS MiB':>12}  summary")
+    print(f"{'articles':>8} {'copies':>6} {'wall s':>7} {'CPU s':>6} {'per s':>6} "
+          f"{'peak RSS MiB':>12}  summary")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             batch = Path(tmp) / "batch.jsonl"
             copies = generate(batch, n)
-            seconds, rss, summary = run_import(batch, Path(tmp) / "documents")
-            print(f"{n:>8} {copies:>6} {seconds:>8.1f} {n / seconds:>7.0f} {rss:>12}  {summary}",
-                  flush=True)
+            seconds, cpu, rss, summary = run_import(batch, Path(tmp) / "documents")
+            print(f"{n:>8} {copies:>6} {seconds:>7.1f} {cpu:>6.1f} {n / seconds:>6.0f} "
+                  f"{rss:>12}  {summary.split(';')[0]}", flush=True)
 
 
 def _variants(text: str) -> dict[str, str]:
