@@ -57,12 +57,18 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
         if f.type not in actor_types:
             continue
         span = text[f.start:f.end]
-        if f.kind in ("name", "capital"):
+        if f.kind in ("name", "capital", "demonym"):
             key = (f.type, f.key or span)
         elif f.type == lex.person_type and f.kind in ("titled_name", "capitalised"):
-            surname = span.split()[-1]
-            match = next((p for p in reversed(persons)
-                          if text[found[p].start:found[p].end].split()[-1] == surname), None)
+            tokens = span.split()
+
+            def same(p: int) -> bool:
+                other = text[found[p].start:found[p].end].split()
+                if len(tokens) > 1 or found[p].kind == "titled_name":
+                    return other[-1] == tokens[-1]
+                # a single name may be a family name written first ("Zhou" of "Zhou Lanping")
+                return tokens[0] in (other[0], other[-1])
+            match = next((p for p in reversed(persons) if same(p)), None)
             if match is not None:
                 join(match, i)
             persons.append(i)
@@ -74,7 +80,16 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
             if f.title in titled and not _apposition(text, found, i, join, lex):
                 join(titled[f.title], i)
             continue
-        elif f.kind == "org_description":
+        elif f.kind == "org_description" or f.kind == "capitalised" and f.type == lex.organization_type:
+            okey = _org_key(span, lex)
+            if okey in by_key:
+                join(by_key[okey], i)
+                continue
+            by_key[okey] = i
+            if okey.split()[0] in {e.name.lower() for e in lex.names.values()} | \
+                    {e.name.lower() for e in lex.demonyms.values()}:
+                orgs.append(i)  # qualified by a state: its own institution
+                continue
             head = _bare(span).split()[-1].lower()
             match = next((o for o in reversed(orgs)
                           if head in text[found[o].start:found[o].end].lower()
@@ -89,6 +104,8 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
                 found[i] = Found(f.start, f.end, found[ante].type, f.kind)
                 join(ante, i)
             continue
+        elif f.type == lex.group_type and _joint(span, lex):
+            key = (f.type, "<the parties jointly>")
         else:
             key = (f.type, _bare(span).lower())
         if f.type == lex.organization_type:
@@ -111,6 +128,24 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
         else:
             clusters.append(_cluster(text, found, members))
     return found, sorted(clusters, key=lambda c: c.members[0])
+
+
+def _org_key(span: str, lex: Lexicon) -> str:
+    """An organisation description with its state named one way: "India's foreign ministry",
+    "the Indian foreign ministry" → "india foreign ministry"."""
+    words = _bare(span).split()
+    if words:
+        first = re.sub(r"['’]s$", "", words[0])
+        ent = lex.demonyms.get(words[0]) or lex.names.get(first) or lex.capitals.get(first)
+        if ent is not None:
+            words[0] = ent.name
+    return " ".join(words).lower()
+
+
+def _joint(span: str, lex: Lexicon) -> bool:
+    """Whether a collective names the parties jointly ("both sides", "the two countries")."""
+    low = re.sub(r"\s+", " ", span.lower())
+    return any(low == f"{d} {n}" for d in lex.joint_determiners for n in lex.joint_nouns)
 
 
 def _cluster(text: str, found: list[Found], members: list[int]) -> Cluster:

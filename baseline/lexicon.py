@@ -54,6 +54,8 @@ class Lexicon:
     # pronoun → (default type, antecedent types, words that must follow it or ())
     pronouns: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
     quoted_singular: tuple[str, ...]
+    joint_determiners: tuple[str, ...]
+    joint_nouns: tuple[str, ...]
     quoted_plural: tuple[str, ...]
     bare_groups: tuple[str, ...]
     bare_group_next: frozenset[str]
@@ -243,6 +245,9 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         organization_descriptions=_strings("mentions.yaml", "organization_descriptions",
                                            mentions["organization_descriptions"]),
         pronouns=MappingProxyType(pronouns),
+        joint_determiners=_strings("mentions.yaml", "joint_groups.determiners",
+                                   mentions["joint_groups"]["determiners"]),
+        joint_nouns=_strings("mentions.yaml", "joint_groups.nouns", mentions["joint_groups"]["nouns"]),
         quoted_singular=_strings("mentions.yaml", "quoted_pronouns.singular",
                                  mentions["quoted_pronouns"]["singular"]),
         quoted_plural=_strings("mentions.yaml", "quoted_pronouns.plural",
