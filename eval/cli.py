@@ -89,7 +89,7 @@ def _load(args: argparse.Namespace, pred_paths: list[Path]):
     return gold, [load_predictions(p, gold, args.missing) for p in pred_paths]
 
 
-def _score(gold, preds, layers, keep_detail=False):
+def _score(gold, preds, layers):
     from communique.schemas.model import LAYERS
 
     from .columns import build_sides
@@ -105,7 +105,7 @@ def _score(gold, preds, layers, keep_detail=False):
                       f"{'it' if len(missing) == 1 else 'them'}; predicted: "
                       f"{', '.join(available) or 'no layer'}"]
     layers = tuple(k for k in LAYERS if k in layers)
-    return (score_sides(g_side, p_side, texts, layers, keep_detail), layers), []
+    return (score_sides(g_side, p_side, texts, layers), layers), []
 
 
 def _signature(args: argparse.Namespace, gold, layers, nboot: int, test: str) -> str:
@@ -130,7 +130,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         gold, (preds,) = _load(args, [args.pred])
     except InputProblems as e:
         return _problems(e)
-    scored, problems = _score(gold, preds, args.layers, keep_detail=args.report is not None)
+    scored, problems = _score(gold, preds, args.layers)
     if problems:
         return _problems(ValueError(problems[0]))
     tally, layers = scored

@@ -119,3 +119,29 @@ def test_prf_counts_add():
     a, b = PRF(1, 2, 1, 4), PRF(2, 2, 2, 0)
     assert a + b == PRF(3, 4, 3, 4)
     assert ((a + b).precision, (a + b).recall) == (0.75, 0.75)
+
+
+# Regression tests for nervaluate's greedy counting (eval/README.md): the same cases scored by
+# nervaluate 1.2.1 (inclusive ends), showing where and how its counts differ from the optimum.
+NERVALUATE_DIFFERS = {
+    "chain: a straddling prediction must not take the exact one's gold": ("strict", [0, 1, 0, 1, 1]),
+    "overlapping predictions, the exact one listed second": ("strict", [0, 1, 0, 0, 1]),
+    "two pieces, only the second with the right type": ("ent_type", [0, 1, 0, 0, 1]),
+}
+
+
+@pytest.mark.parametrize("name", NERVALUATE_DIFFERS)
+def test_greedy_nervaluate_loses_credit_that_the_optimal_matching_keeps(name):
+    from nervaluate import Evaluator
+
+    gold, pred, *ours = CASES[name]
+    scheme, theirs = NERVALUATE_DIFFERS[name]
+
+    def inclusive(spans):
+        return [[{"label": t, "start": s, "end": e - 1} for s, e, t in spans]]
+
+    r = Evaluator(inclusive(gold), inclusive(pred), tags=["PERSON", "STATE"],
+                  loader="dict").evaluate()["overall"][scheme]
+    assert [r.correct, r.incorrect, r.partial, r.missed, r.spurious] == theirs
+    mine = ours[("strict", "exact", "partial", "ent_type").index(scheme)]
+    assert mine != theirs and mine[0] >= theirs[0]
