@@ -35,6 +35,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 # Lone surrogates (from JSON escapes such as "\\ud800") cannot be written as UTF-8; NUL is binary.
 _FORBIDDEN = re.compile("[\ud800-\udfff\x00]")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+CSV_FIELD_LIMIT = 1 << 26  # characters
 
 
 class Rejected(Exception):
@@ -245,8 +246,8 @@ class Ingestor:
         if not self.out.is_dir():
             return 0
         n = 0
-        for path in sorted(self.out.glob("*.json")):
-            if path.name.startswith("."):
+        for path in sorted(self.out.rglob("*.json")):
+            if path.name.startswith("."):  # temporary files of an interrupted write
                 continue
             try:
                 obj = json.loads(path.read_text(encoding="utf-8"))
@@ -378,7 +379,8 @@ def iter_jsonl(fh: Any, name: str, progress: Any = None) -> Iterator[BatchRow]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line.rstrip("\r\n"))
+            # A BOM can only start the file; json refuses it.
+            obj = json.loads((line.removeprefix("\ufeff") if lineno == 1 else line).rstrip("\r\n"))
         except json.JSONDecodeError as e:
             yield BatchRow(place, None, f"invalid JSON: {e.msg} (column {e.colno})")
             continue
@@ -412,6 +414,8 @@ def iter_csv(fh: Any, name: str, progress: Any = None) -> Iterator[BatchRow]:
                            "the file")
                 yield raw.decode("utf-8", errors="replace")
 
+    # An HTML column easily passes the csv module's default 128 KiB limit per field.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(lines())
     try:
         header = next(reader)
@@ -421,6 +425,8 @@ def iter_csv(fh: Any, name: str, progress: Any = None) -> Iterator[BatchRow]:
         yield BatchRow(f"{name}: header", None, f"unreadable CSV header: {e}")
         return
     header = [h.strip() for h in header]
+    if header:
+        header[0] = header[0].removeprefix("\ufeff")  # spreadsheet programs write a BOM
     if bad:
         yield BatchRow(f"{name}: header", None, bad[0])
         return
@@ -455,14 +461,15 @@ def csv_header(path: Path) -> list[str]:
 
     try:
         with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-            return [h.strip() for h in next(csv.reader(fh), [])]
+            return [h.strip().removeprefix("\ufeff") for h in next(csv.reader(fh), [])]
     except (OSError, csv.Error):
         return []
 
 
-def progress_bar(total: int, desc: str) -> Any:
-    """A tqdm byte counter on stderr, silent under CI or when stderr is not a terminal."""
+def progress_bar(total: int, desc: str, quiet: bool = False) -> Any:
+    """A tqdm byte counter on stderr; silent when ``quiet``, under CI, or when stderr is not a
+    terminal."""
     from tqdm import tqdm
 
-    quiet = bool(os.environ.get("CI")) or not os.isatty(2)
+    quiet = quiet or bool(os.environ.get("CI")) or not os.isatty(2)
     return tqdm(total=total, unit="B", unit_scale=True, desc=desc, disable=quiet, leave=False)

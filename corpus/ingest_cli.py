@@ -202,9 +202,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     tally = Tally(keep_added=args.format == "json")
     seen_extra: set[str] = set()
     name = str(args.batch)
-    with fh, progress_bar(size, args.batch.name) as bar:
-        if args.no_progress:
-            bar.disable = True
+    with fh, progress_bar(size, args.batch.name, quiet=args.no_progress) as bar:
         rows = iter_csv(fh, name, bar) if fmt == "csv" else iter_jsonl(fh, name, bar)
         for row in rows:
             if row.error is not None:

@@ -180,3 +180,49 @@ def test_real_command_is_quiet_under_ci(tmp_path):
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout.startswith("added 1, skipped 0 duplicate(s)")
+
+
+def test_byte_order_marks_and_large_html_cells(tmp_path, capsys):
+    """Spreadsheet exports start with a BOM; a saved page in a CSV cell passes 128 KiB."""
+    page = (FIX / "meridian_original.html").read_text(encoding="utf-8")
+    big = page.replace("</body>", "<!--" + "x" * 200_000 + "--></body>")
+    batch = tmp_path / "batch.csv"
+    cell = '"' + big.replace('"', '""') + '"'
+    batch.write_bytes(("\ufeffhtml,license,provenance\n" + cell + ",CC BY 4.0,synthetic\n")
+                      .encode("utf-8"))
+    out = tmp_path / "docs"
+    code, _, err = run(["import", str(batch), "--out", str(out)], capsys)
+    assert (code, err) == (0, "")
+    assert [d["source"] for d in docs_in(out).values()] == ["Meridian Press"]
+
+    lines = tmp_path / "batch.jsonl"
+    lines.write_bytes(b"\xef\xbb\xbf" + jsonl({"text": story("d_ostland_curbs"), **META}))
+    code, _, err = run(["import", str(lines), "--out", str(out)], capsys)
+    assert (code, err) == (0, "")
+    assert len(docs_in(out)) == 2
+
+
+def test_write_failure_leaves_nothing_half_written(tmp_path, capsys, monkeypatch):
+    """The disk fills up while the second document is written: it fails alone (exit 1), no
+    temporary file is left, and the rows before and after are complete documents."""
+    import communique.schemas.io as io
+
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(io.os, "replace", replace)
+    batch = tmp_path / "batch.jsonl"
+    names = ("b_tessel_own_report", "c_tessel_followup", "d_ostland_curbs")
+    batch.write_bytes(jsonl(*({"text": story(n), **META} for n in names)))
+    out = tmp_path / "docs"
+    code, stdout, err = run(["import", str(batch), "--out", str(out)], capsys)
+    assert code == 1
+    assert err == (f"failed: {batch}:2: cannot write to {out}: No space left on device\n")
+    assert sorted(docs_in(out)) == sorted(document_id_for(story(n)) for n in names[::2])
+    assert leftovers(out) == [] and check_paths([out]).problems == []
+    assert ", rejected 0, failed 1 (of 3 input(s))" in stdout
