@@ -50,29 +50,103 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
         # arguments are whole mentions: a name nested in a larger mention is not one
         inside = [i for i, f in enumerate(found) if block.start <= f.start and f.end <= block.end
                   and i in tops and f.kind != "demonym"]
-        for s, e in find_phrases(text, lex.triggers, start=block.start, end=block.end):
-            if any(covered[s:e]):
-                continue
+        triggers = [(s, e) for s, e in find_phrases(text, lex.triggers, start=block.start,
+                                                    end=block.end) if not any(covered[s:e])]
+        # a place or a time belongs to the nearest trigger of its sentence only
+        nearest: dict[int, tuple[int, int]] = {}
+        for i in inside:
+            f = found[i]
+            if f.type in (lex.location_type, lex.time_type) and triggers:
+                nearest[i] = min(triggers, key=lambda t: (max(t[0] - f.end, f.start - t[1], 0),
+                                                          t[0]))
+        previous_actor: int | None = None
+        for s, e in triggers:
             etype = lex.triggers[re.sub(r"\s+", " ", text[s:e].lower())]
-            args: list[tuple[str, int]] = []
-            before = [i for i in inside if found[i].end <= s and found[i].type in actor_types]
-            after = [i for i in inside if found[i].start >= e and found[i].type in actor_types]
-            if before:
-                args.append((actor_role, before[-1]))
-            if after and found[after[0]].start - e <= 40 \
-                    and not re.search(r"[,;:\"“”]", text[e:found[after[0]].start]):
-                args.append((recipient_role, after[0]))
-            places = [i for i in inside if found[i].type == lex.location_type]
+            actors = [i for i in inside if found[i].type in actor_types]
+            args = _participants(text, found, actors, s, e, etype, block.start, lex,
+                                 previous_actor)
+            previous_actor = next((m for r, m in args if r == lex.actor_role), previous_actor)
+            places = [i for i in inside if found[i].type == lex.location_type
+                      and nearest.get(i) == (s, e)]
             times = [i for i in inside if found[i].type == lex.time_type]
             if places:
-                args.append((location_role, min(places, key=lambda i: abs(found[i].start - s))))
+                args.append((location_role, places[0]))
             when = None
             if times:
                 t = min(times, key=lambda i: abs(found[i].start - s))
-                args.append((time_role, t))
                 when = _relative_time(text[found[t].start:found[t].end], date, lex)
+                args.append((time_role, t))
             modality = _modality(text, block.start, block.end, s, e, lex, when)
             out.append(FoundEvent(etype, (s, e), modality, tuple(args)))
+    return out
+
+
+def _participants(text: str, found: list[Found], actors: list[int], s: int, e: int,
+                  etype: str, sent_start: int, lex: Lexicon, previous_actor: int | None = None
+                  ) -> list[tuple[str, int]]:
+    """Actor and recipient of the trigger ``[s, e)`` among the sentence's whole actor mentions.
+
+    A verb takes the nearest mention before it in its clause as actor and a mention right
+    after it (or after a recipient preposition) as recipient; a noun ("the talks") takes a
+    possessive before it or "by X" as actor and "with/between/against X" as recipient. A
+    coordination "X and Y" as actor of a symmetric event gives actor X and recipient Y."""
+    before = [i for i in actors if found[i].end <= s]
+    after = [i for i in actors if found[i].start >= e]
+    prev = re.search(r"([\w\-’']+)\s+$", text[max(sent_start, s - 30):s])
+    prev_word = prev.group(1).lower() if prev else ""
+    possessor = next((i for i in reversed(before)
+                      if re.fullmatch(r"['’]s\s+(?:[\w\-]+\s+)?", text[found[i].end:s])), None)
+    nominal = prev_word in lex.nominal_markers or possessor is not None
+    actor = recipient = None
+    if nominal:
+        actor = possessor
+        by = next((i for i in after if re.fullmatch(r"\s+by\s+", text[e:found[i].start])), None)
+        if by is not None:
+            actor = by
+        elif actor is None and before:
+            # "X held talks", "X imposed new sanctions": the subject of a light verb
+            gap = text[found[before[-1]].end:s]
+            if not re.search(r"[,;:\"“”]", gap) and 2 <= len(gap.split()) <= 4 \
+                    and re.search(r"\b\w+(?:ed|eld|ade|ave|uck|gan)\b", gap):
+                actor = before[-1]
+    elif re.search(r"\b(?:was|were|been|being|be|is|are)\s+(?:\w+ly\s+)?$", text[sent_start:s]):
+        # passive: "it was blocked by four vessels" → actor after "by", recipient before
+        by = next((i for i in after if re.fullmatch(r"\s+by\s+", text[e:found[i].start])), None)
+        subject = before[-1] if before else None
+        out = [(lex.actor_role, by)] if by is not None else []
+        if subject is not None and subject != by:
+            out.append((lex.recipient_role, subject))
+        return out
+    elif before:
+        cand = before[-1]
+        gap = text[found[cand].end:s]
+        if previous_actor is not None and re.search(r"(?:\band|,)\s+(?:\w+ly\s+|also\s+)?$", gap):
+            # "X summoned Y and demanded …", "X fired at Y, injuring …": the earlier subject
+            actor = previous_actor
+        # the subject stands in the trigger's clause: no clause break between them
+        elif not re.search(r"[;:\"“”]|,\s+(?:and|but|while|as)\s", gap) and len(gap.split()) <= 8:
+            actor = cand
+    if after:
+        first = after[0]
+        gap = text[e:found[first].start]
+        words = gap.split()
+        if not re.search(r"[,;:\"“”.]", gap) and (
+                not nominal and len(words) <= 1 or
+                words and words[0].lower() in lex.recipient_prepositions and len(words) <= 3):
+            recipient = first
+    out: list[tuple[str, int]] = []
+    if actor is not None and found[actor].kind == "coordination" and etype in lex.symmetric_events \
+            and recipient is None:
+        parts = [i for i, f in enumerate(found) if found[actor].start <= f.start
+                 and f.end <= found[actor].end and i != actor and f.kind != "demonym"
+                 and f.type in (lex.state_type, lex.organization_type, lex.person_type,
+                                lex.group_type)]
+        if len(parts) >= 2:
+            return [(lex.actor_role, parts[0]), (lex.recipient_role, parts[-1])]
+    if actor is not None:
+        out.append((lex.actor_role, actor))
+    if recipient is not None and recipient != actor:
+        out.append((lex.recipient_role, recipient))
     return out
 
 

@@ -9,6 +9,7 @@ message naming the file, the entry and the allowed labels.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
@@ -81,6 +82,9 @@ class Lexicon:
     # the labels a time argument earlier / later than the document date gives
     past_modality: str
     future_modality: str
+    symmetric_events: frozenset[str]
+    nominal_markers: frozenset[str]
+    recipient_prepositions: frozenset[str]
     # stance label → cue phrases
     stance: Mapping[str, tuple[str, ...]]
     # trigger phrase (lower case) → event type
@@ -104,13 +108,24 @@ class Lexicon:
     mixed_type: str
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without the 1.1 booleans: in a word list, `no`, `on` and `yes` are words."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
+                              list("tf"))
+
+
 def _read(name: str) -> str:
     return resources.files(__package__).joinpath("lexicons", name).read_text(encoding="utf-8")
 
 
 def _yaml(name: str) -> Any:
     try:
-        return yaml.safe_load(_read(name))
+        return yaml.load(_read(name), Loader=_Loader)
     except yaml.YAMLError as e:
         raise LexiconError(f"lexicons/{name}: invalid YAML: {e}") from None
 
@@ -276,6 +291,13 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         audiences=_strings("cues.yaml", "reporting.audiences", rep["audiences"]),
         manner=_strings("cues.yaml", "reporting.manner", rep["manner"]),
         modality=MappingProxyType(modality),
+        symmetric_events=frozenset(_check("cues.yaml", "symmetric_events", t,
+                                          spec.label("event_type").names)
+                                   for t in _strings("cues.yaml", "symmetric_events",
+                                                     cues["symmetric_events"])),
+        nominal_markers=frozenset(_strings("cues.yaml", "nominal_markers", cues["nominal_markers"])),
+        recipient_prepositions=frozenset(_strings("cues.yaml", "recipient_prepositions",
+                                                  cues["recipient_prepositions"])),
         past_modality=past_modality, future_modality=future_modality,
         stance=MappingProxyType(stance),
         triggers=MappingProxyType(parse_triggers(triggers_text, spec.label("event_type").names)),
