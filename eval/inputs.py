@@ -123,10 +123,21 @@ def _prediction_rows(path: Path) -> Iterator[tuple[str, Any]]:
         for batch in pf.iter_batches(batch_size=1000):
             for obj in batch.to_pylist():
                 row += 1
-                # A null layer in a Parquet row is an absent layer: not predicted.
-                yield f"{path}:row {row}", {k: v for k, v in obj.items() if v is not None}
+                # A null layer in a Parquet row is an absent layer: not predicted. A null span
+                # text is an absent one (it is optional in predictions).
+                yield f"{path}:row {row}", {k: _drop_null_texts(v) for k, v in obj.items()
+                                            if v is not None}
     else:
         yield from iter_raw_documents(path, lines=True)
+
+
+def _drop_null_texts(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_drop_null_texts(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _drop_null_texts(v) for k, v in value.items()
+                if not (k == "text" and v is None)}
+    return value
 
 
 def load_predictions(path: Path, gold: Gold, missing: str
