@@ -113,8 +113,7 @@ def parse_date(value: str, what: str = "date") -> str:
     try:
         if len(v) == 10:
             return dt.date.fromisoformat(v).isoformat()
-        # A trailing "Z" for UTC is ISO 8601 but not accepted by fromisoformat before 3.11.
-        return dt.datetime.fromisoformat(v.replace("Z", "+00:00")).date().isoformat()
+        return dt.datetime.fromisoformat(v).date().isoformat()
     except ValueError:
         raise Rejected(f"{what} {value!r} is not a date; allowed: ISO 8601 YYYY-MM-DD "
                        "(a date-time such as 2026-03-14T09:12:00Z is cut to its date)") from None
@@ -231,12 +230,11 @@ class Ingestor:
     texts) and those it added itself, so the result does not depend on which run added what.
     """
 
-    def __init__(self, out: Path, *, near_duplicates: bool = True, allow_near: bool = False,
-                 dry_run: bool = False):
+    def __init__(self, out: Path, *, allow_near: bool = False, dry_run: bool = False):
         self.out = out
         self.allow_near = allow_near
         self.dry_run = dry_run
-        self.index = NearDuplicateIndex() if near_duplicates else None
+        self.index = NearDuplicateIndex()
         self._hashes: dict[str, str] = {}  # document id → text_sha256
         self._places: dict[str, str] = {}  # document id → where it came from
         self.warnings: list[str] = []
@@ -266,8 +264,7 @@ class Ingestor:
                   sketch: Sketch | None = None) -> None:
         self._hashes[doc_id] = sha
         self._places[doc_id] = place
-        if self.index is not None:
-            self.index.add(doc_id, sketch or Sketch.of(text))
+        self.index.add(doc_id, sketch or Sketch.of(text))
 
     def offer(self, place: str, article: Article, meta: Metadata,
               how: Mapping[str, str]) -> Outcome:
@@ -283,8 +280,8 @@ class Ingestor:
         if known is not None:
             return Outcome(place, REJECTED, doc.id, detail=f"id {doc.id} is taken by a different "
                            f"text ({self._places[doc.id]}): a hash-prefix collision; report it")
-        sketch = Sketch.of(doc.text) if self.index is not None else None
-        if sketch is not None and not self.allow_near:
+        sketch = Sketch.of(doc.text)
+        if not self.allow_near:
             match = self.index.find(sketch)
             if match is not None:
                 r = match.resemblance
