@@ -156,8 +156,10 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
                 used.append((s, e))
         for s, e in find_phrases(text, lex.reporting_verbs, ignore_case=False,
                                  start=block.start, end=block.end):
-            if sent.in_quote(s) or _overlaps((s, e), used):
-                continue
+            if sent.in_quote(s) or _overlaps((s, e), used) \
+                    or re.search(r"\bto\s+$", text[block.start:s]) \
+                    or re.match(r"\s+responsibility\b", text[e:block.end]):
+                continue  # "declined to say", "claimed responsibility": no report
             found_attr = _verb_attribution(text, sent, (s, e), lex)
             if found_attr is not None:
                 out.append(found_attr)

@@ -75,7 +75,11 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
             if times:
                 t = min(times, key=lambda i: abs(found[i].start - s))
                 when = _relative_time(text[found[t].start:found[t].end], date, lex)
-                args.append((time_role, t))
+                lo, hi = sorted((found[t].end, s)) if found[t].end <= s else (e, found[t].start)
+                # a time across a clause break dates another event
+                if not re.search(r"[;\"“”]|,\s+(?:and|but|while|as|after|before|which|who)\s",
+                                 text[lo:hi]):
+                    args.append((time_role, t))
             modality = _modality(text, block.start, block.end, s, e, lex, when)
             out.append(FoundEvent(etype, (s, e), modality, tuple(args)))
     return out

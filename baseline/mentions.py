@@ -61,7 +61,8 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     place = _alt(list(lex.capitals) + list(lex.places) + list(lex.names))
     b, e = r"(?<![\w\-])", r"(?![\w\-])"
     # "officials on both sides", "officials from both countries"
-    gcomp = rf"(?:\s+(?:on|from|of|in)\s+(?:both|the\s+two|either|the)\s+{gnouns}{e})"
+    gcomp = (rf"(?:\s+(?:on|from|of|in)\s+(?:both|the\s+two|either|the)\s+{gnouns}{e}"
+             rf"|\s+(?:in|from)\s+(?:{place}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})?){e}(?![’']s))")
     # determiner or possessive, then modifiers, demonyms or capitalised words ("Information
     # Minister", "European Commission spokeswoman")
     premod = rf"(?:(?i:{det})\s+|{poss}\s+)?(?:(?:(?i:{mods})|{demonym}|{NAME_TOKEN})\s+)*"
@@ -71,9 +72,9 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "name": re.compile(rf"(?P<name>{name}){e}"),
         # "the foreign minister", "Russia's ambassador to the United States", "a senior U.S. official"
         "description": re.compile(
-            rf"{b}(?:(?i:{det})\s+|{poss}\s+)(?:(?:(?i:{mods})|{demonym})\s+)*"
+            rf"{b}(?:(?i:{det})\s+|{poss}\s+)(?:(?:(?i:{mods})|{demonym}|{NAME_TOKEN})\s+){{0,4}}"
             rf"(?P<title>(?i:{titles})){e}"
-            rf"(?:\s+(?i:to|of|for|at|in)\s+(?:{any_name}|(?i:the)\s+{odesc}){e}(?![’']s))?"
+            rf"(?:\s+(?i:to|of|for|at|in)\s+(?:{place}|(?i:the)\s+{odesc}){e}(?![’']s))?"
             rf"(?!\s+[A-Z][a-z])"),
         # an apposition after a comma takes its whole complement, up to the next punctuation:
         # ", a researcher at a São Paulo institute for regional studies,"
@@ -97,8 +98,11 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         # "the ministry", "China's commerce ministry", "Turkish state television", "the U.S.
         # embassy in Manila"
         "org_description": re.compile(
-            rf"{b}(?:(?i:the|its|a|an)\s+(?:{demonym}\s+)?|{poss}\s+|{demonym}\s+)"
-            rf"(?:[a-z\-]+\s+)?{odesc}{e}(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
+            rf"{b}(?:(?i:the|its|a|an)\s+|{poss}\s+|{demonym}\s+)"
+            rf"(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}{e}(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
+        # whatever follows "according to", up to the clause's end: the source's mention
+        "according_to": re.compile(r"(?<=\b[Aa]ccording to )(?!the\s+(?:statement|report)\b)"
+                                   r"[^,.;:\"“”()]{2,80}?(?=\s*[,.;:]|\s*$)"),
         "month": re.compile(
             rf"{b}(?:(?i:early|late|mid)[\s\-]+)?(?:\d{{1,2}}\s+)?{months}(?:\s+\d{{1,2}}{e})?"
             rf"(?:,?\s+\d{{4}})?{e}"),
@@ -211,8 +215,45 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
     for m in pats["org_named"].finditer(text):
         cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
     for m in pats["org_description"].finditer(text):
+        after = _next_word(text, m.end())
+        if m.group().lower() == "the media" or _prev_word(text, m.start()) == "in" \
+                or after[:1].islower() and not _verb_like(after, lex):
+            # "told the media" (an audience), "said in a statement" (a manner), "a military
+            # post" (a premodifier): no actor
+            continue
         cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
-    return _accept(cands, [False] * len(text))
+    taken = _accept(cands, [False] * len(text))
+    covered = [False] * len(text)
+    for f in taken:
+        for i in range(f.start, f.end):
+            covered[i] = True
+    for m in pats["according_to"].finditer(text):
+        if any(covered[m.start():m.end()]) or len(m.group().split()) > 8:
+            continue
+        taken.append(Found(m.start(), m.end(), _guess_type(m.group(), lex), "description"))
+    return taken
+
+
+def _verb_like(word: str, lex: Lexicon) -> bool:
+    """Whether a word after a noun phrase looks like its verb (so the phrase acts)."""
+    return bool(re.fullmatch(r"[a-z]+(?:ed|s)", word)) or word in lex.reporting_verbs \
+        or word in lex.coordination_next or word in lex.triggers \
+        or word in ("has", "had", "was", "is", "will", "would", "could", "may", "might", "can",
+                    "should", "must", "did", "does")
+
+
+def _guess_type(phrase: str, lex: Lexicon) -> str:
+    """The mention type of a noun phrase no rule named, from its head word: a title → PERSON, a
+    collective → GROUP, otherwise ORGANIZATION."""
+    low = phrase.lower().split()
+    titles = {t.lower() for t in lex.titles}
+    if any(w in titles for w in low):
+        return lex.person_type
+    if any(w in {g.lower() for g in lex.group_nouns} for w in low):
+        return lex.group_type
+    return lex.organization_type
+
+
 
 
 def find_mentions(text: str, lex: Lexicon) -> list[Found]:
@@ -385,8 +426,11 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
         tokens = [text[a:b] for a, b in run]
         low = [t.lower() for t in tokens]
         if is_org(run):
-            if text[max(0, s - 4):s].lower() == "the ":
-                s -= 4
+            poss = re.search(r"(?:the|([\w.\-]+(?: [\w.\-]+)?)['’]s) $", text[max(0, s - 30):s],
+                             re.IGNORECASE)
+            if poss and (poss.group(1) is None or poss.group(1) in lex.names
+                         or poss.group(1) in lex.capitals):
+                s -= len(poss.group())  # "the Foreign Ministry", "Iran's Revolutionary Guards"
             cands.append((s, e, lex.organization_type))
         elif all(t.lower() in titles or t in lex.demonyms or t[0].islower() for t in tokens):
             continue
