@@ -141,7 +141,8 @@ def exact_resemblance(a: str, b: str) -> tuple[float, float]:
 
 
 def thresholds() -> None:
-    from communique.corpus.ingest_dedup import CONTAINMENT_THRESHOLD, Sketch, resemblance
+    from communique.corpus.ingest_dedup import (
+        CONTAINMENT_THRESHOLD, NearDuplicateIndex, Sketch, resemblance)
 
     texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(STORIES.glob("*.txt"))}
     pairs = []
@@ -154,16 +155,22 @@ def thresholds() -> None:
         pairs.append((kind, f"{a} vs {b}", texts[a], texts[b]))
     rows = []
     for kind, what, a, b in pairs:
-        r = resemblance(Sketch.of(a), Sketch.of(b))
-        rows.append((kind, r.containment, r.jaccard, *exact_resemblance(a, b), what))
+        sa, sb = Sketch.of(a), Sketch.of(b)
+        r = resemblance(sa, sb)
+        index = NearDuplicateIndex()
+        index.add("first", sa)
+        flagged = index.find(sb) is not None
+        rows.append((kind, r.containment, r.jaccard, *exact_resemblance(a, b), flagged, what))
     rows.sort(key=lambda r: (r[0], r[1]))
-    print(f"{'kind':<10} {'contain':>7} {'jaccard':>7} {'exact C':>7} {'exact J':>7}  pair")
-    for kind, c, j, ec, ej, what in rows:
-        print(f"{kind:<10} {c:>7.2f} {j:>7.2f} {ec:>7.2f} {ej:>7.2f}  {what}")
+    print(f"{'kind':<10} {'contain':>7} {'jaccard':>7} {'exact C':>7} {'exact J':>7} "
+          f"{'flagged':>7}  pair")
+    for kind, c, j, ec, ej, flagged, what in rows:
+        print(f"{kind:<10} {c:>7.2f} {j:>7.2f} {ec:>7.2f} {ej:>7.2f} {flagged!s:>7}  {what}")
     for kind in ("copy", "different"):
         group = [r for r in rows if r[0] == kind]
-        print(f"{kind}: {len(group)} pairs; estimated containment {min(r[1] for r in group):.2f}"
-              f"–{max(r[1] for r in group):.2f} (exact {min(r[3] for r in group):.2f}–"
+        print(f"{kind}: {len(group)} pairs, {sum(r[5] for r in group)} flagged by the index; "
+              f"estimated containment {min(r[1] for r in group):.2f}–"
+              f"{max(r[1] for r in group):.2f} (exact {min(r[3] for r in group):.2f}–"
               f"{max(r[3] for r in group):.2f}); Jaccard {min(r[2] for r in group):.2f}–"
               f"{max(r[2] for r in group):.2f}")
     print(f"threshold: containment {CONTAINMENT_THRESHOLD}")
