@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from .lexicon import Lexicon
 from .mentions import Found, top_level
-from .text import CLOSE_QUOTES, OPEN_QUOTES, Block, find_phrases, quotations, sentences
+from .text import (CLOSE_QUOTES, OPEN_QUOTES, Block, cancelled, find_phrases, quotations,
+                   relative_clauses, sentences)
 
 TRIM = " \t,.;:\"“”'’‘—–-"
 
@@ -67,9 +68,7 @@ class _Sentence:
         """The nearest actor mention ending before ``pos``, with no quotation mark between,
         outside a relative clause (", which …,"), and the head of its apposition ("A
         spokesman, Gao Jian, said" → "A spokesman")."""
-        hidden = [(m.start(), m.end()) for m in
-                  re.finditer(r",\s+(?:which|who|whose|where)\b[^,]*,", self.text[self.block.start:pos])]
-        hidden = [(self.block.start + a, self.block.start + b) for a, b in hidden]
+        hidden = relative_clauses(self.text, self.block.start, pos)
         for k in range(len(self.actors) - 1, -1, -1):
             i = self.actors[k]
             f = self.found[i]
@@ -158,7 +157,7 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
                                  start=block.start, end=block.end):
             if sent.in_quote(s) or _overlaps((s, e), used) \
                     or re.search(r"\bto\s+$", text[block.start:s]) \
-                    or re.match(r"\s+responsibility\b", text[e:block.end]):
+                    or cancelled(text, e, lex.cancellers):
                 continue  # "declined to say", "claimed responsibility": no report
             found_attr = _verb_attribution(text, sent, (s, e), lex)
             if found_attr is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .lexicon import Lexicon
 from .mentions import Found, top_level
-from .text import find_phrases, sentences
+from .text import cancelled, find_phrases, relative_clauses, sentences
 
 # How far (in code points) a modality cue may stand before / after the trigger.
 MODALITY_WINDOW_BEFORE = 60
@@ -51,7 +51,8 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
         inside = [i for i, f in enumerate(found) if block.start <= f.start and f.end <= block.end
                   and i in tops and f.kind != "demonym"]
         triggers = [(s, e) for s, e in find_phrases(text, lex.triggers, start=block.start,
-                                                    end=block.end) if not any(covered[s:e])]
+                                                    end=block.end)
+                    if not any(covered[s:e]) and not cancelled(text, e, lex.cancellers)]
         # a place or a time belongs to the nearest trigger of its sentence only
         nearest: dict[int, tuple[int, int]] = {}
         for i in inside:
@@ -94,7 +95,9 @@ def _participants(text: str, found: list[Found], actors: list[int], s: int, e: i
     after it (or after a recipient preposition) as recipient; a noun ("the talks") takes a
     possessive before it or "by X" as actor and "with/between/against X" as recipient. A
     coordination "X and Y" as actor of a symmetric event gives actor X and recipient Y."""
-    before = [i for i in actors if found[i].end <= s]
+    hidden = relative_clauses(text, sent_start, s)
+    before = [i for i in actors if found[i].end <= s
+              and not any(a <= found[i].start < b for a, b in hidden)]
     after = [i for i in actors if found[i].start >= e]
     prev = re.search(r"([\w\-’']+)\s+$", text[max(sent_start, s - 30):s])
     prev_word = prev.group(1).lower() if prev else ""

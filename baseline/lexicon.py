@@ -83,6 +83,7 @@ class Lexicon:
     past_modality: str
     future_modality: str
     symmetric_events: frozenset[str]
+    cancellers: tuple[str, ...]
     nominal_markers: frozenset[str]
     recipient_prepositions: frozenset[str]
     # stance label → cue phrases
@@ -295,6 +296,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
                                           spec.label("event_type").names)
                                    for t in _strings("cues.yaml", "symmetric_events",
                                                      cues["symmetric_events"])),
+        cancellers=_strings("cues.yaml", "cancellers", cues["cancellers"]),
         nominal_markers=frozenset(_strings("cues.yaml", "nominal_markers", cues["nominal_markers"])),
         recipient_prepositions=frozenset(_strings("cues.yaml", "recipient_prepositions",
                                                   cues["recipient_prepositions"])),

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from .attributions import FoundAttribution
 from .lexicon import Lexicon
 from .mentions import Found, top_level
-from .text import find_phrases, sentences
+from .text import cancelled, find_phrases, relative_clauses, sentences
 
 # The longest target taken, in words (a clause rarely names its object in more).
 MAX_TARGET_WORDS = 12
-CLAUSE_END = re.compile(r"[,;:.!?\"“”()]|\s(?:and|but|as|which|who|because|while|after|before|"
-                        r"saying|said|adding|amid|since|until|when|where)\s")
+CLAUSE_END = re.compile(r"[,;:.!?()](?=\s|$)|\s(?:and|but|as|which|who|because|while|after|"
+                        r"before|saying|said|adding|amid|since|until|when|where)\s")
 NEGATION = re.compile(r"(?<!\w)(?:not|never|no longer|n't)\s+(?:\w+\s+){0,1}$", re.IGNORECASE)
 
 
@@ -49,7 +49,7 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
     out = []
     for block in sentences(text, lex.abbreviations):
         for s, e in find_phrases(text, cue_label, start=block.start, end=block.end):
-            if any(covered[s:e]):
+            if any(covered[s:e]) or cancelled(text, e, lex.cancellers):
                 continue
             label = cue_label[re.sub(r"\s+", " ", text[s:e].lower())]
             if NEGATION.search(text[max(block.start, s - 20):s]):
@@ -60,7 +60,7 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
             attr = next((k for k, a in enumerate(attributions)
                          if any(c0 <= s < c1 for c0, c1 in a.content) and a.source is not None),
                         None)
-            holder = _holder(found, tops, actor_types, block.start, s)
+            holder = _holder(text, found, tops, actor_types, block.start, s)
             if attr is not None and (holder is None or found[holder].start < attributions[attr].content[0][0]):
                 holder = attributions[attr].source
             if holder is None:
@@ -69,12 +69,15 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
     return out
 
 
-def _holder(found: list[Found], tops: set[int], actor_types: set[str], lo: int, pos: int
-            ) -> int | None:
-    """The last whole actor mention (not one nested in another) between ``lo`` and ``pos``."""
+def _holder(text: str, found: list[Found], tops: set[int], actor_types: set[str], lo: int,
+            pos: int) -> int | None:
+    """The last whole actor mention (not one nested in another, not a demonym, not inside a
+    relative clause) between ``lo`` and ``pos``."""
+    hidden = relative_clauses(text, lo, pos)
     best = None
     for i, f in enumerate(found):
-        if i in tops and f.type in actor_types and lo <= f.start and f.end <= pos:
+        if i in tops and f.type in actor_types and f.kind != "demonym" and lo <= f.start \
+                and f.end <= pos and not any(a <= f.start < b for a, b in hidden):
             best = i
     return best
 
@@ -82,7 +85,7 @@ def _holder(found: list[Found], tops: set[int], actor_types: set[str], lo: int, 
 def _skip_addressee(text: str, found: list[Found], pos: int, end: int) -> int:
     """Past what stands between a cue and its target: "that", "to", or an addressee and its
     preposition ("urged Kenya to …", "accused Beijing of …")."""
-    m = re.match(r"\s+(?:that|to)\s", text[pos:end])
+    m = re.match(r"\s+(?:that|to|on|about|over)\s", text[pos:end])
     if m:
         return pos + m.end() - 1
     for f in found:

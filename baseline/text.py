@@ -161,3 +161,16 @@ def words(text: str, abbreviations: frozenset[str] = frozenset(), start: int = 0
             e -= 1
         out.append((s, e))
     return out
+
+
+def cancelled(text: str, end: int, cancellers: tuple[str, ...]) -> bool:
+    """Whether one of ``cancellers`` follows position ``end`` ("asked not to be named")."""
+    return any(re.match(r"\s+" + re.escape(c).replace(r"\ ", r"\s+") + r"\b", text[end:end + 40],
+                        re.IGNORECASE) for c in cancellers)
+
+
+def relative_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of non-restrictive relative clauses (", which …,", ", who …,") in ``[start, end)``:
+    a mention inside one is not the subject of the main clause."""
+    return [(start + m.start(), start + m.end()) for m in
+            re.finditer(r",\s+(?:which|who|whose|where)\b[^,]*,", text[start:end])]
