@@ -32,6 +32,23 @@ METADATA_HELP = {
 }
 
 
+ADD_DESCRIPTION = """\
+Add news articles from plain-text (.txt) or HTML (.html) files as corpus documents with
+empty layers. HTML is read with trafilatura (article text, title, date, site name, URL);
+options override what the page says. The text is NFC-normalised and otherwise kept exactly:
+offsets refer to it. The id comes from the text, so it does not depend on the order of
+import. Licence and provenance are required: a release may withhold the texts whose licence
+does not allow redistribution.
+"""
+
+IMPORT_DESCRIPTION = """\
+Import articles from a JSON Lines or CSV file (UTF-8), one per row: a 'text' or an 'html'
+column, plus the metadata columns title, date, source, url, license, language, provenance.
+A row's own values win over what its HTML page says, which wins over the options below. A bad
+row is rejected with its place and reason; the other rows are still imported.
+"""
+
+
 def _corpus_subparsers(subparsers: Any) -> Any:
     """The ``communique corpus`` action group, created here or reused if another module made it.
 
@@ -40,9 +57,8 @@ def _corpus_subparsers(subparsers: Any) -> Any:
     """
     parser = subparsers.choices.get("corpus")
     if parser is None:
-        parser = subparsers.add_parser("corpus", help="bring articles in, build releases",
-                                       description="Corpus documents: add and import articles, "
-                                                   "build releases.")
+        parser = subparsers.add_parser("corpus", help="bring articles in (add, import)",
+                                       description="Corpus documents: add and import articles.")
         parser.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
     for action in parser._actions:  # argparse keeps the subparsers action only here
         if isinstance(action, argparse._SubParsersAction):
@@ -69,11 +85,7 @@ def register(subparsers: Any) -> None:
 
     p = actions.add_parser(
         "add", help="add articles from .txt or .html files", formatter_class=fmt,
-        description="Add news articles from plain-text (.txt) or HTML (.html) files as corpus "
-                    "documents with empty layers. HTML is read with trafilatura (article text, "
-                    "title, date, site, URL); options override what the page says. The text is "
-                    "NFC-normalised and otherwise kept exactly: offsets refer to it.",
-        epilog=EXIT_HELP)
+        description=ADD_DESCRIPTION, epilog=EXIT_HELP)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     for name, text in METADATA_HELP.items():
         p.add_argument(f"--{name}", help=text)
@@ -83,17 +95,13 @@ def register(subparsers: Any) -> None:
 
     p = actions.add_parser(
         "import", help="import a JSON Lines or CSV batch of articles", formatter_class=fmt,
-        description="Import articles from a JSON Lines or CSV file, one per row: a 'text' or an "
-                    "'html' column, plus the metadata columns title, date, source, url, license, "
-                    "language, provenance. A row's own values win over what its HTML page says, "
-                    "which wins over the options below (defaults for every row). A bad row is "
-                    "rejected with its reason; the other rows are still imported.",
-        epilog=EXIT_HELP)
+        description=IMPORT_DESCRIPTION, epilog=EXIT_HELP)
     p.add_argument("batch", type=Path, metavar="BATCH")
     p.add_argument("--batch-format", choices=("jsonl", "csv"),
                    help="default: from the suffix (.jsonl, .ndjson, .csv)")
     for name in ("date", "source", "license", "language", "provenance"):
-        p.add_argument(f"--{name}", help="default for rows without it: " + METADATA_HELP[name])
+        p.add_argument(f"--{name}", help=f"{name} for rows that have none (nor one from their "
+                                         "HTML page)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p)
     p.set_defaults(func=cmd_import)
