@@ -227,6 +227,17 @@ REJECTIONS = [
     ("no article in HTML", "home.html", (FIX / "no_article.html").read_bytes(), None,
      "no article text could be extracted from the HTML (trafilatura found nothing); allowed: a "
      "page with an article, or the article as plain text"),
+    ("teaser only in HTML", "teaser.html",
+     b"<html><body><article><p>Ministers met in Valdenz on Friday to discuss the border.</p>"
+     b"</article></body></html>", None,
+     "no article text could be extracted from the HTML (trafilatura found only 57 characters); "
+     "allowed: a page with an article, or the article as plain text"),
+    ("HTML without a date", "undated.html",
+     ("<html><head><title>Ostland faces new export curbs</title></head><body><article>"
+      + "".join(f"<p>{p}</p>" for p in (STORIES / "d_ostland_curbs.txt").read_text(
+          encoding="utf-8").split("\n\n")[1:]) + "</article></body></html>").encode(),
+     [*LICENSE, "--source", "X"],
+     "no publication date: give --date (YYYY-MM-DD)"),
 ]
 
 
