@@ -52,6 +52,7 @@ class Lexicon:
     group_modifiers: tuple[str, ...]
     organization_heads: tuple[str, ...]
     organization_descriptions: tuple[str, ...]
+    state_descriptions: tuple[str, ...]
     # pronoun → (default type, antecedent types, words that must follow it or ())
     pronouns: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
     quoted_singular: tuple[str, ...]
@@ -260,6 +261,8 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
                                     mentions["organization_heads"]),
         organization_descriptions=_strings("mentions.yaml", "organization_descriptions",
                                            mentions["organization_descriptions"]),
+        state_descriptions=_strings("mentions.yaml", "state_descriptions",
+                                    mentions["state_descriptions"]),
         pronouns=MappingProxyType(pronouns),
         joint_determiners=_strings("mentions.yaml", "joint_groups.determiners",
                                    mentions["joint_groups"]["determiners"]),

