@@ -166,9 +166,11 @@ def labeling_config(spec: Spec | None = None) -> str:
         lines.append(f"    <Relation {_attrs(value=label, hint=roles.get(label))}/>")
     lines.append("  </Relations>")
     modality = spec.label("modality")
+    # Not `required`: Label Studio 1.23 then demands a modality on every region, whatever
+    # whenTagName says; `ls pull` reports an event without one instead.
     lines.append(f"  <View {_attrs(visibleWhen='region-selected', whenTagName=EVENT)}>")
     lines.append('    <Header value="Modality of the selected event" size="6"/>')
-    lines.append(f"    <Choices {_attrs(name=MODALITY, toName=TEXT, perRegion='true', whenTagName=EVENT, choice='single-radio', required='true', showInline='true')}>")
+    lines.append(f"    <Choices {_attrs(name=MODALITY, toName=TEXT, perRegion='true', whenTagName=EVENT, choice='single-radio', showInline='true')}>")
     for value, definition in modality.definitions.items():
         lines.append(f"      <Choice {_attrs(value=value, hint=definition)}/>")
     lines.append("    </Choices>")
