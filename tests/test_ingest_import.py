@@ -226,3 +226,40 @@ def test_write_failure_leaves_nothing_half_written(tmp_path, capsys, monkeypatch
     assert sorted(docs_in(out)) == sorted(document_id_for(story(n)) for n in names[::2])
     assert leftovers(out) == [] and check_paths([out]).problems == []
     assert ", rejected 0, failed 1 (of 3 input(s))" in stdout
+
+
+def test_progress_bar_on_a_terminal_and_not_under_ci(tmp_path):
+    """A person at a terminal sees a progress bar on stderr; CI=true silences it."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_bytes(jsonl({"text": story("d_ostland_curbs"), **META}))
+    seen = {}
+    for ci in ("", "true"):
+        master, slave = pty.openpty()
+        # A terminal 100 columns wide (a fresh pty has 0, and tqdm draws nothing in 0 columns).
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        env = {k: v for k, v in os.environ.items() if k != "CI"}
+        if ci:
+            env["CI"] = ci
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "communique", "corpus", "import", str(batch), "--out",
+             str(tmp_path / f"docs{ci}")], stdout=subprocess.PIPE, stderr=slave, env=env)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.communicate()
+        os.close(master)
+        seen[ci] = b"".join(chunks).decode("utf-8", errors="replace")
+    assert "batch.jsonl:" in seen[""] and "%" in seen[""]
+    assert seen["true"] == ""
