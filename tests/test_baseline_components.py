@@ -185,3 +185,63 @@ def test_places_and_times_only_as_event_arguments():
     pred = predict_text("d", text).to_dict()
     assert [(m["text"], m["type"]) for m in pred["mentions"]] == [
         ("Chile", "STATE"), ("Lima", "LOCATION"), ("March", "TIME")]
+
+
+def clusters_of(text):
+    found, clusters, _ = analyse(text)
+    return sorted(tuple(text[found[m].start:found[m].end] for m in c.members) for c in clusters)
+
+
+def test_demonyms_and_joint_collectives_cluster():
+    text = ("Kenya and Uganda agreed on Monday. Kenyan officials said both sides would meet. "
+            "The two countries also signed a pact.")
+    assert clusters_of(text) == [
+        ("Kenya", "Kenyan"), ("Kenya and Uganda",), ("Kenyan officials",),
+        ("Uganda",), ("both sides", "The two countries")]
+
+
+def test_quoted_first_person_joins_speaker_and_institution():
+    from communique.baseline.actors import add_quoted_pronouns
+    from communique.baseline.text import quotations
+
+    text = '"We will not wait, and I said so," said Peru\'s Foreign Minister Anna Vela.'
+    found, clusters, attrs = analyse(text)
+    found, clusters = add_quoted_pronouns(text, found, clusters, attrs, quotations(text), LEX)
+    got = sorted((c.type, tuple(text[found[m].start:found[m].end] for m in c.members))
+                 for c in clusters)
+    assert got == [("PERSON", ("Peru's Foreign Minister Anna Vela", "I")),
+                   ("STATE", ("Peru", "We"))]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a coordinated verb keeps the first verb's subject
+    ("Chile summoned a Bolivian diplomat and demanded an explanation.",
+     [("PROTEST", "summoned", "asserted", [("actor", "Chile"), ("recipient", "a Bolivian diplomat")]),
+      ("REQUEST", "demanded", "asserted", [("actor", "Chile")])]),
+    # passive: actor after "by", recipient the subject
+    ("Ukrainian troops were attacked by Russian forces on Monday.",
+     [("ASSAULT", "attacked", "asserted", [("actor", "Russian forces"),
+                                          ("recipient", "Ukrainian troops"), ("time", "Monday")])]),
+    # a symmetric event between coordinated parties
+    ("Kenya and Uganda agreed on a truce.",
+     [("AGREE", "agreed", "asserted", [("actor", "Kenya"), ("recipient", "Uganda")]),
+      ("AGREE", "truce", "asserted", [("actor", "Kenya"), ("recipient", "Uganda")])]),
+    # cancelled by what follows: "asked not to be named" requests nothing
+    ("An official, who asked not to be named, left.", []),
+])
+def test_event_participants(text, expected):
+    found, _, attrs = analyse(text)
+    events = find_events(text, found, LEX, exclude=tuple(a.cue for a in attrs))
+    assert event_rows(text, found, events) == expected
+
+
+@pytest.mark.parametrize("text, date, modality", [
+    ("Peru met Chile in March.", "2025-06-01", "historical"),
+    ("Peru will meet Chile in March.", "2025-01-10", "future"),
+    ("Peru met Chile in 2019.", "2025-06-01", "historical"),
+    ("Peru met Chile on Monday.", "2025-06-01", "asserted"),
+])
+def test_event_time_dated_against_the_document(text, date, modality):
+    found, _, attrs = analyse(text)
+    events = find_events(text, found, LEX, date=date)
+    assert [e.modality for e in events] == [modality]
