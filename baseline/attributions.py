@@ -44,7 +44,7 @@ def _nesting_regex(lex: Lexicon) -> re.Pattern[str]:
     def ws(phrase: str) -> str:
         return re.escape(phrase).replace(r"\ ", r"\s+")
 
-    alts = "|".join(rf"(?P<o{i}>{ws(a)})\s+(?P<m{i}>[^.,;\"“”]{{1,80}}?)\s+(?P<i{i}>{ws(b)})"
+    alts = "|".join(rf"(?P<o{i}>{ws(a)})\s+(?P<m{i}>[^.;\"“”]{{1,120}}?),?\s+(?P<i{i}>{ws(b)})"
                     for i, (a, b) in enumerate(lex.nesting))
     return re.compile(rf"(?<![\w\-])(?:{alts})(?![\w\-])", re.IGNORECASE)
 
@@ -195,7 +195,7 @@ def _skip(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> int:
             pos += m.end()
             continue
         hit = next((len(p) for p in lex.audiences + lex.manner + lex.complementisers
-                    if rest.lower().startswith(p + " ") or rest.lower().startswith(p + ",")), 0)
+                    if re.match(re.escape(p) + r"(?!\w)", rest, re.IGNORECASE)), 0)
         if not hit:
             nxt = next((sent.found[i] for i in range(len(sent.found))
                         if sent.found[i].start == pos and sent.found[i].type == lex.time_type), None)
@@ -223,9 +223,21 @@ def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[
         q = next((q for q in sent.quotes if q.start == pos + 1), None)
         if q is not None:
             return _trim(text, q.start, q.end)
+    # "told a weekly briefing in Tehran that …", "said on X that …": past the words before "that"
+    that = re.match(r"[^,;:\"“”]{0,80}?\bthat\s", text[pos:end])
+    if that and len(that.group().split()) <= 10:
+        pos += that.end()
     coord = COORDINATED_VERB.search(text, pos, end)
     if coord and not any(q.start <= coord.start() < q.end for q in sent.quotes):
         end = coord.start()
+    # "…, a Forum official said.": a second report closing the sentence is not content
+    for i in sent.actors:
+        f = sent.found[i]
+        if pos < f.start < end and re.search(r",\s*$", text[pos:f.start]) and \
+                find_phrases(text, lex.reporting_verbs, ignore_case=False, start=f.end,
+                             end=min(end, f.end + 25)):
+            end = text.rfind(",", pos, f.start)
+            break
     s, e = _trim(text, pos, end)
     if len(text[s:e].split()) < 3:
         return None
