@@ -19,7 +19,6 @@ options, fixed row-group boundaries, sorted rows, no timestamps.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -110,36 +109,52 @@ def _tool_version() -> str:
     return __version__
 
 
-# --- pass 1: validate and index --------------------------------------------------------------
+# --- pass 1: validate, convert and index -----------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    """Where a valid document is: its file and its ordinal among that file's documents."""
+    """Where a valid document waits for pass 2: its row in one chunk's Arrow spill file."""
 
     doc_id: str
-    path: Path
-    ordinal: int
+    chunk: int
+    row: int
 
 
-# What a worker reports for one document: place, id (None when not a string), file, ordinal,
-# and its own problems.
-_Seen = tuple[str, "str | None", Path, int, list[Problem]]
+# What a worker reports for one document: place, id (None when not a string), its own problems.
+_Seen = tuple[str, "str | None", list[Problem]]
+CHUNK_FILES = 200
 
 
-def _validate_files(paths: list[Path]) -> tuple[list[_Seen], list[Problem]]:
-    """Validate every document of some files (run in a worker process): one report per
-    document, and the problems of files that cannot be read at all."""
+def _spill_path(spill: Path, chunk: int) -> Path:
+    return spill / f"{chunk:06d}.arrow"
+
+
+def _validate_chunk(task: tuple[int, list[Path], Path, frozenset[str]]
+                    ) -> tuple[list[_Seen], list[Problem]]:
+    """Validate every document of some files (in a worker process) and write the valid ones,
+    in file order, as a documents-config Arrow file in the spill folder."""
+    import pyarrow as pa
+
+    chunk, paths, spill, withhold = task
     spec = load_spec()
     seen: list[_Seen] = []
     unreadable: list[Problem] = []
+    valid: list[dict[str, Any]] = []
     for path in paths:
         try:
-            for ordinal, (place, obj) in enumerate(iter_raw_documents(path)):
+            for place, obj in iter_raw_documents(path):
                 doc_id = obj.get("id") if isinstance(obj, dict) else None
-                seen.append((place, doc_id if isinstance(doc_id, str) else None, path, ordinal,
-                             validate_document(obj, place, spec)))
+                found = validate_document(obj, place, spec)
+                seen.append((place, doc_id if isinstance(doc_id, str) else None, found))
+                if not found:
+                    valid.append(obj)
         except InputError as e:
             unreadable.append(Problem(str(path), "?", "$", str(e).split(": ", 1)[-1]))
+    if valid:
+        table = documents_table(valid, withhold, spec)
+        with pa.OSFile(str(_spill_path(spill, chunk)), "wb") as sink, \
+                pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
     return seen, unreadable
 
 
@@ -162,16 +177,23 @@ def _map(pool: Any, func: Any, tasks: Iterable[Any], window: int) -> Iterator[An
         yield future.result()
 
 
-def scan_corpus(paths: Sequence[Path], pool: Any = None) -> tuple[list[_Entry], list[Problem]]:
-    """Validate every document in ``paths``; return the valid ones' places (sorted by id) and
-    every problem (including duplicate ids across files and an empty corpus), in file order.
-    Holds no document in memory."""
+def scan_corpus(paths: Sequence[Path], spill: Path, withhold: frozenset[str] = frozenset(),
+                pool: Any = None, workers: int = 1) -> tuple[list[_Entry], list[Problem]]:
+    """Validate every document in ``paths``, spilling the valid ones to Arrow files in
+    ``spill``; return their places (sorted by id) and every problem, in file order, including
+    duplicate ids across files and an empty corpus. Holds no document in memory."""
     entries: list[_Entry] = []
     problems: list[Problem] = []
     first: dict[str, str] = {}
     files = document_files(paths)
-    for seen, unreadable in _map(pool, _validate_files, _chunks(files, 200), 8):
-        for place, doc_id, path, ordinal, found in seen:
+    tasks = [(i, list(c), spill, withhold) for i, c in enumerate(_chunks(files, CHUNK_FILES))]
+    for (chunk, *_), (seen, unreadable) in zip(tasks, _map(pool, _validate_chunk, tasks,
+                                                           2 * workers), strict=True):
+        row = 0
+        for place, doc_id, found in seen:
+            if not found:
+                entries.append(_Entry(doc_id, chunk, row))  # type: ignore[arg-type]
+                row += 1
             if doc_id is not None:
                 if doc_id in first:
                     found = found + [Problem(place, doc_id, "$.id", f"found {json.dumps(doc_id)}, "
@@ -179,10 +201,7 @@ def scan_corpus(paths: Sequence[Path], pool: Any = None) -> tuple[list[_Entry], 
                                              "ids unique across the corpus")]
                 else:
                     first[doc_id] = place
-            if found:
-                problems += found
-            elif doc_id is not None:
-                entries.append(_Entry(doc_id, path, ordinal))
+            problems += found
         problems += unreadable
     if not files:
         problems.append(Problem(", ".join(map(str, paths)) or "<none>", "?", "$",
@@ -192,21 +211,35 @@ def scan_corpus(paths: Sequence[Path], pool: Any = None) -> tuple[list[_Entry], 
     return entries, problems
 
 
-@functools.lru_cache(maxsize=4)
-def _file_documents(path: Path) -> list[Any]:
-    """Every document of a JSON Lines file (cached: a few files at a time)."""
-    return [obj for _, obj in iter_raw_documents(path)]
+class _Spilled:
+    """The spill files of pass 1, memory-mapped, from which batches of rows are gathered."""
 
+    def __init__(self, spill: Path):
+        self.spill = spill
+        self.tables: dict[int, Any] = {}
 
-def _read(entry: _Entry) -> dict[str, Any]:
-    if entry.path.suffix == ".jsonl":
-        obj = dict(_file_documents(entry.path)[entry.ordinal])
-    else:
-        obj = next(iter_raw_documents(entry.path))[1]
-    if not isinstance(obj, dict) or obj.get("id") != entry.doc_id:
-        raise ReleaseError(f"{entry.path}: document {entry.doc_id} changed during the build; "
-                           "build again")
-    return obj
+    def table(self, chunk: int) -> Any:
+        import pyarrow as pa
+
+        if chunk not in self.tables:
+            source = pa.memory_map(str(_spill_path(self.spill, chunk)))
+            self.tables[chunk] = pa.ipc.open_file(source).read_all()
+        return self.tables[chunk]
+
+    def gather(self, entries: Sequence[_Entry]) -> Any:
+        """The documents-config table of ``entries``, in their order."""
+        import pyarrow as pa
+
+        by_chunk: dict[int, list[tuple[int, int]]] = {}
+        for position, e in enumerate(entries):
+            by_chunk.setdefault(e.chunk, []).append((position, e.row))
+        pieces, order = [], []
+        for chunk, items in by_chunk.items():
+            pieces.append(self.table(chunk).take([row for _, row in items]))
+            order += [position for position, _ in items]
+        combined = pa.concat_tables(pieces).combine_chunks()
+        inverse = sorted(range(len(order)), key=order.__getitem__)
+        return combined.take(inverse)
 
 
 # --- pass 2: write ---------------------------------------------------------------------------
@@ -238,12 +271,6 @@ def documents_table(docs: Iterable[dict[str, Any]], withhold: Collection[str],
     return pa.Table.from_pylist(rows, schema=arrow_schema(DOCUMENTS, spec))
 
 
-def _read_table(task: tuple[list[_Entry], frozenset[str]]) -> Any:
-    """Read, in a worker process, one batch of documents into a documents-config table."""
-    entries, withhold = task
-    return documents_table((_read(e) for e in entries), withhold)
-
-
 class _ReleaseWriter:
     """Parquet writers for every config and split, fed one documents-config table (one batch of
     documents in id order) at a time: each batch becomes one row group per config, the flat
@@ -261,7 +288,6 @@ class _ReleaseWriter:
         self.schemas = {c: arrow_schema(c, spec) for c in self.configs}
         self.writers: dict[tuple[str, str], Any] = {}
         self.rows = {(c, s): 0 for c in self.configs for s in SPLITS}
-        self.nbytes = {(c, s): 0 for c in self.configs for s in SPLITS}
         self.buffers: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
         # The documents config counts its own labels only; its layers are counted flat.
         self.paths = {c: label_paths(_record(c), spec, nested=c != DOCUMENTS)
@@ -315,7 +341,6 @@ class _ReleaseWriter:
             self.writers[key] = self._pq.ParquetWriter(path, self.schemas[config], **PARQUET_OPTIONS)
         self.writers[key].write_table(table, row_group_size=table.num_rows)
         self.rows[key] += table.num_rows
-        self.nbytes[key] += table.nbytes
         counters = self.labels[key]
         for name, path in self.paths[config]:
             column = table.column(path[0]).combine_chunks()
@@ -336,6 +361,14 @@ class _ReleaseWriter:
                 writer.close()
             except Exception:  # the folder is deleted anyway; the original error matters
                 pass
+
+    def data_bytes(self, config: str, split: str) -> int:
+        """Uncompressed size of a written file's data, from its Parquet metadata (0 if none)."""
+        rel = self.file(config, split)
+        if rel is None:
+            return 0
+        meta = self._pq.ParquetFile(self.folder / rel).metadata
+        return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
 
     def file(self, config: str, split: str) -> str | None:
         return f"data/{config}/{split}.parquet" if (config, split) in self.writers else None
@@ -371,7 +404,7 @@ def _manifest(w: _ReleaseWriter, version: str) -> dict[str, Any]:
         "schema_version": spec.schema_version,
         "tool": {"communique": _tool_version(), "pyarrow": pa.__version__},
         "text_withheld_for": sorted(w.withhold),
-        "configs": {c: {s: {"rows": w.rows[(c, s)], "arrow_bytes": w.nbytes[(c, s)],
+        "configs": {c: {s: {"rows": w.rows[(c, s)], "data_bytes": w.data_bytes(c, s),
                             "file": w.file(c, s)} for s in SPLITS} for c in w.configs},
         "counts": counts,
     }
@@ -516,34 +549,35 @@ def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path
            splits_path: Path | None, changelog_path: Path | None, withhold: frozenset[str],
            allow_split_change: bool, today: str | None, pool: Any, workers: int,
            spec: Spec) -> BuildResult:
-    entries, problems = scan_corpus(corpus, pool)
-    if problems:
-        bad = len({(p.place, p.doc_id) for p in problems})
-        raise ReleaseError(f"refusing to release invalid data: {len(problems)} problem(s) in "
-                           f"{bad} document(s); nothing was written", problems, EXIT_INVALID)
-    registry = SplitRegistry.load(splits_path)
-    assignment = registry.assign(e.doc_id for e in entries)
-    previous = _previous(releases_dir, version)
-    moved: list[str] = []
-    if previous is not None:
-        for split, ids in release_document_ids(previous).items():
-            moved += [f"{d}: {split} in {previous.name}, {assignment[d]} now" for d in ids
-                      if d in assignment and assignment[d] != split]
-    if moved and not allow_split_change:
-        raise ReleaseError(f"refusing to move {len(moved)} document(s) to another split; "
-                           "allowed: the splits of the previous release, or "
-                           "--allow-split-change to move them on purpose (the CHANGELOG lists "
-                           "them)", moved)
-
+    created = not releases_dir.exists()
     releases_dir.mkdir(parents=True, exist_ok=True)
+    status = "failed"
     tmp = Path(tempfile.mkdtemp(prefix=f".v{version}.", suffix=".tmp", dir=releases_dir))
+    spill = Path(tempfile.mkdtemp(prefix=f".v{version}.", suffix=".spill", dir=releases_dir))
     try:
-        tasks = [(split, list(chunk)) for split in SPLITS for chunk in
-                 _chunks([e for e in entries if assignment[e.doc_id] == split], BATCH_DOCUMENTS)]
-        tables = _map(pool, _read_table, [(chunk, withhold) for _, chunk in tasks],
-                      2 * workers)
-        manifest = write_release(tmp, version, zip([s for s, _ in tasks], tables, strict=True),
-                                 withhold, spec)
+        entries, problems = scan_corpus(corpus, spill, withhold, pool, workers)
+        if problems:
+            bad = len({(p.place, p.doc_id) for p in problems})
+            raise ReleaseError(f"refusing to release invalid data: {len(problems)} problem(s) "
+                               f"in {bad} document(s); nothing was written", problems,
+                               EXIT_INVALID)
+        registry = SplitRegistry.load(splits_path)
+        assignment = registry.assign(e.doc_id for e in entries)
+        previous = _previous(releases_dir, version)
+        moved: list[str] = []
+        if previous is not None:
+            for split, ids in release_document_ids(previous).items():
+                moved += [f"{d}: {split} in {previous.name}, {assignment[d]} now" for d in ids
+                          if d in assignment and assignment[d] != split]
+        if moved and not allow_split_change:
+            raise ReleaseError(f"refusing to move {len(moved)} document(s) to another split; "
+                               "allowed: the splits of the previous release, or "
+                               "--allow-split-change to move them on purpose (the CHANGELOG "
+                               "lists them)", moved)
+        spilled = _Spilled(spill)
+        batches = ((split, spilled.gather(chunk)) for split in SPLITS for chunk in
+                   _chunks([e for e in entries if assignment[e.doc_id] == split], BATCH_DOCUMENTS))
+        manifest = write_release(tmp, version, batches, withhold, spec)
         if final.exists():
             diff = differing_files(tmp, final)
             if diff:
@@ -557,7 +591,9 @@ def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path
             status = "built"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        _file_documents.cache_clear()
+        shutil.rmtree(spill, ignore_errors=True)
+        if created and status == "failed":
+            shutil.rmtree(releases_dir, ignore_errors=True)
     if splits_path is not None and registry.added:
         registry.save(splits_path)
     if status == "built" and changelog_path is not None:

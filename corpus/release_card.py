@@ -74,7 +74,7 @@ def card_yaml(manifest: Mapping[str, Any], spec: Spec) -> dict[str, Any]:
         cfgs.append(entry)
         infos.append({"config_name": config, "features": features_yaml(config, spec),
                       "splits": [{"name": s, "num_bytes": manifest["configs"][config][s]
-                                  ["arrow_bytes"], "num_examples": n} for s, _, n in files]})
+                                  ["data_bytes"], "num_examples": n} for s, _, n in files]})
     documents = sum(manifest["configs"][DOCUMENTS][s]["rows"] for s in SPLITS)
     return {"pretty_name": PRETTY_NAME, "language": ["en"], "license": "other",
             "license_name": "communique-mixed", "annotations_creators": ["expert-generated"],

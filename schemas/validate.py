@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 
 import jsonschema
 
+from .fastcheck import compile_fast_check
 from .io import InputError, document_files, iter_raw_documents
 from .json_schema import document_schema, prediction_schema
 from .model import LAYERS, Document, sha256_text
@@ -66,16 +67,10 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
 
 @functools.cache
 def _fast_validator(kind: str) -> Any:
-    """A compiled validator (fastjsonschema, ~13x faster) used only to skip jsonschema on
-    objects it accepts; anything it rejects goes through jsonschema for the full report. The
-    schema uses no keyword whose draft-07 meaning differs from 2020-12. None when not installed."""
-    try:
-        import fastjsonschema
-    except ModuleNotFoundError:
-        return None
-    schema = dict(document_schema() if kind == "document" else prediction_schema())
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(schema)
+    """A fast acceptance check (msgspec; see fastcheck.py), used only to skip jsonschema on
+    objects it accepts; anything it rejects goes through jsonschema for the full report. None
+    when msgspec is not installed."""
+    return compile_fast_check(document_schema() if kind == "document" else prediction_schema())
 
 
 def _type_name(value: Any) -> str:
@@ -89,7 +84,7 @@ def _schema_problems(obj: Any, kind: str, place: str, doc_id: str) -> list[Probl
         try:
             fast(obj)
             return []
-        except Exception:  # JsonSchemaException or anything odd: let jsonschema judge
+        except Exception:  # msgspec.ValidationError or anything odd: let jsonschema judge
             pass
     problems = []
     errors = sorted(_validator(kind).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))

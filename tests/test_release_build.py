@@ -319,7 +319,11 @@ def test_failure_while_writing_leaves_no_temporary_folder(built, tmp_path, monke
     monkeypatch.setattr(release, "_sha256_file", boom)
     with pytest.raises(OSError, match="disk full"):
         build_release([built["root"] / "docs"], tmp_path / "releases", "0.1.0")
-    assert list((tmp_path / "releases").iterdir()) == []
+    assert not (tmp_path / "releases").exists()
+    (tmp_path / "existing").mkdir()
+    with pytest.raises(OSError, match="disk full"):
+        build_release([built["root"] / "docs"], tmp_path / "existing", "0.1.0")
+    assert list((tmp_path / "existing").iterdir()) == []
 
 
 def test_cli_build_with_defaults_keeps_the_books(built, tmp_path, capsys, monkeypatch):
