@@ -7,6 +7,7 @@ index, and nothing ever matches across documents.
 
 from __future__ import annotations
 
+import itertools
 from typing import Sequence
 
 import numpy as np
@@ -129,12 +130,82 @@ def assign(gi: np.ndarray, pi: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return matched
 
 
+def _small_matchings(k: int) -> list[tuple[tuple[int, int], ...]]:
+    """Every one-to-one set of cells of a k×k grid, fewest cells first."""
+    cells = [(r, c) for r in range(k) for c in range(k)]
+    out = []
+    for size in range(k + 1):
+        for chosen in itertools.combinations(cells, size):
+            if len({r for r, _ in chosen}) == size and len({c for _, c in chosen}) == size:
+                out.append(chosen)
+    return out
+
+
+SMALL = 3
+# Padded (cells, rows, cols) of every matching of a SMALL×SMALL block, empty cells at (0, 0)
+# with a mask, for evaluating all of them at once.
+_MATCHINGS = _small_matchings(SMALL)
+_CELL_R = np.array([[r for r, _ in m] + [0] * (SMALL - len(m)) for m in _MATCHINGS])
+_CELL_C = np.array([[c for _, c in m] + [0] * (SMALL - len(m)) for m in _MATCHINGS])
+_CELL_ON = np.array([[True] * len(m) + [False] * (SMALL - len(m)) for m in _MATCHINGS])
+
+
 def _assign_blocks(gi: np.ndarray, pi: np.ndarray, weight: np.ndarray,
                    index: np.ndarray) -> np.ndarray:
-    """Maximum-weight matching of all remaining components at once, as one sparse assignment
-    problem (LAPJVsp). Every item gets a private dummy partner and each real edge (g, p) a
-    dummy-dummy edge, all of weight 1, with real edges at weight + 1: a perfect matching always
-    exists and its total is the real matching's weight plus a constant."""
+    """Maximum-weight matching of the remaining connected components. Components with at most
+    three items on each side are solved by evaluating every matching at once; the rest as one
+    sparse assignment problem."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rows, g = np.unique(gi, return_inverse=True)
+    cols, p = np.unique(pi, return_inverse=True)
+    ng, npred = len(rows), len(cols)
+    graph = coo_matrix((np.ones(len(g)), (g, ng + p)), shape=(ng + npred, ng + npred))
+    _, label = connected_components(graph, directed=False)
+    comp = label[g]
+    # Position of each item inside its component, and component sizes.
+    g_local = _rank_within(label[:ng])
+    p_local = _rank_within(label[ng:])
+    size_g = np.bincount(label[:ng], minlength=label.max() + 1)
+    size_p = np.bincount(label[ng:], minlength=label.max() + 1)
+    small = (size_g[comp] <= SMALL) & (size_p[comp] <= SMALL)
+    kept = []
+    if small.any():
+        sc = comp[small]
+        ids, slot = np.unique(sc, return_inverse=True)
+        w = np.zeros((len(ids), SMALL, SMALL))
+        pair = np.full((len(ids), SMALL, SMALL), -1, dtype=np.int64)
+        lr, lc = g_local[g[small]], p_local[p[small]]
+        w[slot, lr, lc] = weight[small]
+        pair[slot, lr, lc] = index[small]
+        totals = (w[:, _CELL_R, _CELL_C] * _CELL_ON).sum(axis=2)
+        best = totals.argmax(axis=1)
+        chosen = pair[np.arange(len(ids))[:, None], _CELL_R[best], _CELL_C[best]]
+        chosen = chosen[_CELL_ON[best]]
+        kept.append(chosen[chosen >= 0])
+    large = np.flatnonzero(~small)
+    if len(large):
+        kept.append(_assign_sparse(gi[large], pi[large], weight[large], index[large]))
+    return np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+
+
+def _rank_within(label: np.ndarray) -> np.ndarray:
+    """0, 1, 2, … for the items of each label, in item order."""
+    order = np.argsort(label, kind="stable")
+    ranks = np.empty(len(label), dtype=np.int64)
+    counts = np.bincount(label)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ranks[order] = np.arange(len(label)) - np.repeat(first, counts)
+    return ranks
+
+
+def _assign_sparse(gi: np.ndarray, pi: np.ndarray, weight: np.ndarray,
+                   index: np.ndarray) -> np.ndarray:
+    """Maximum-weight matching as one sparse assignment problem (LAPJVsp). Every item gets a
+    private dummy partner and each real edge (g, p) a dummy-dummy edge, all of weight 1, with
+    real edges at weight + 1: a perfect matching always exists and its total is the real
+    matching's weight plus a constant."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
@@ -163,24 +234,26 @@ class TokenIndex:
     def __init__(self, texts: Sequence[str], chunk: int = 5000):
         lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
         self.offsets = np.concatenate([[0], np.cumsum(lengths)])
-        ascii_space = np.zeros(256, dtype=bool)
-        ascii_space[_SPACE_CODES[_SPACE_CODES < 256]] = True
+        control_space = _SPACE_CODES[_SPACE_CODES < 32].astype(np.uint8)
         starts, ends = [], []
         for i in range(0, len(texts), chunk):
             joined = "\n".join(texts[i:i + chunk]) + "\n"
+            word = np.empty(len(joined) + 1, dtype=bool)
+            word[0] = False
             if joined.isascii():
-                word = ~ascii_space[np.frombuffer(joined.encode("ascii"), dtype=np.uint8)]
+                codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+                np.greater(codes, 32, out=word[1:])
+                low = codes < 32
+                if low.any():  # control characters other than whitespace are word characters
+                    word[1:] |= low & ~np.isin(codes, control_space)
             else:
-                word = ~np.isin(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32),
-                                _SPACE_CODES)
-            prev = np.empty_like(word)
-            prev[0] = False
-            prev[1:] = word[:-1]
-            base = self.offsets[i]
-            starts.append(np.flatnonzero(word & ~prev) + base)
-            # A token ends where the next code point is no longer a word character; every
-            # chunk ends with a separator, so each start has its end in the same chunk.
-            ends.append(np.flatnonzero(prev & ~word) + base)
+                codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+                word[1:] = ~np.isin(codes, _SPACE_CODES)
+            # Word runs alternate with space runs and every chunk ends with a separator, so the
+            # boundaries are start, end, start, end, …
+            edges = np.flatnonzero(word[1:] != word[:-1]) + self.offsets[i]
+            starts.append(edges[0::2])
+            ends.append(edges[1::2])
         self.starts = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
         self.ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
 

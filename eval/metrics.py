@@ -280,6 +280,15 @@ def _soft(n: int, tokens: TokenIndex, g_doc, g_s, g_e, p_doc, p_s, p_e,
     return _prf(n, d, cov_p[matched], p_doc, d, cov_g[matched], g_doc)
 
 
+def _both_absent_or_overlap(tokens: TokenIndex, doc, gs, ge, ps, pe) -> np.ndarray:
+    """Per pair: both spans absent (start -1), or both present and sharing a token."""
+    g_has, p_has = gs >= 0, ps >= 0
+    ok = ~g_has & ~p_has
+    both = np.flatnonzero(g_has & p_has)
+    ok[both] = tokens.overlap(doc[both], gs[both], ge[both], ps[both], pe[both]) > 0
+    return ok
+
+
 def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
                        tokens: TokenIndex) -> None:
     """Cue, source and content, exact and by token overlap; whole relations both ways."""
@@ -320,8 +329,11 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     g["content"], p["content"] = gck, pck
     cue = ((g["cs"], p["cs"]), (g["ce"], p["ce"]))
     tally.prf["attributions/cue/exact"] = _exact(n, g["doc"], p["doc"], *cue)
-    tally.prf["attributions/cue/overlap"] = _soft(n, tokens, g["doc"], g["cs"], g["ce"],
-                                                  p["doc"], p["cs"], p["ce"])
+    cgi, cpi = overlap_pairs(g["doc"], g["cs"], g["ce"], p["doc"], p["cs"], p["ce"])
+    cov = tokens.overlap(g["doc"][cgi], g["cs"][cgi], g["ce"][cgi], p["cs"][cpi], p["ce"][cpi])
+    tally.prf["attributions/cue/overlap"] = _soft(
+        n, tokens, g["doc"], None, None, p["doc"], None, None, pairs=(cgi, cpi, cov),
+        g_len=tokens.count(g["doc"], g["cs"], g["ce"]), p_len=tokens.count(p["doc"], p["cs"], p["ce"]))
     tally.prf["attributions/content/exact"] = _exact(n, g["doc"], p["doc"], (gck, pck))
     fgi, fpi = overlap_pairs(g["f_doc"], g["fs"], g["fe"], p["f_doc"], p["fs"], p["fe"])
     fov = tokens.overlap(g["f_doc"][fgi], g["fs"][fgi], g["fe"][fgi], p["fs"][fpi], p["fe"][fpi])
@@ -354,20 +366,17 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     tally.prf["attributions/relation/exact"] = _exact(
         n, g["doc"], p["doc"], *cue, (gck, pck), (g["ss"], p["ss"]), (g["se"], p["se"]),
         (g["pcs"], p["pcs"]), (g["pce"], p["pce"]), (g["pck"], p["pck"]))
-    gi, pi = overlap_pairs(g["doc"], g["cs"], g["ce"], p["doc"], p["cs"], p["ce"])
+    gi, pi = cgi[cov > 0], cpi[cov > 0]
     doc = g["doc"][gi]
-    ok = tokens.overlap(doc, g["cs"][gi], g["ce"][gi], p["cs"][pi], p["ce"][pi]) > 0
     overlapping = uniq[c_ov > 0]
     code = gi * width + pi
     at = np.minimum(np.searchsorted(overlapping, code), max(len(overlapping) - 1, 0))
     content_ok = (overlapping[at] == code) if len(overlapping) else np.zeros(len(code), dtype=bool)
-    gs_, ps_ = g["ss"][gi] >= 0, p["ss"][pi] >= 0
-    src_ov = tokens.overlap(doc, g["ss"][gi], g["se"][gi], p["ss"][pi], p["se"][pi]) > 0
-    src_ok = (~gs_ & ~ps_) | (gs_ & ps_ & src_ov)
-    gp, pp = g["parent"][gi] >= 0, p["parent"][pi] >= 0
-    par_ov = tokens.overlap(doc, g["pcs"][gi], g["pce"][gi], p["pcs"][pi], p["pce"][pi]) > 0
-    par_ok = (~gp & ~pp) | (gp & pp & par_ov)
-    keep = ok & content_ok & src_ok & par_ok
+    # Sources and parents: both absent, or both present and overlapping (counted only there).
+    src_ok = _both_absent_or_overlap(tokens, doc, g["ss"][gi], g["se"][gi], p["ss"][pi], p["se"][pi])
+    par_ok = _both_absent_or_overlap(tokens, doc, g["pcs"][gi], g["pce"][gi], p["pcs"][pi],
+                                     p["pce"][pi])
+    keep = content_ok & src_ok & par_ok
     gi, pi = gi[keep], pi[keep]
     matched = assign(gi, pi, np.ones(len(gi)))
     tp = np.bincount(g["doc"][gi[matched]], minlength=n).astype(float)
