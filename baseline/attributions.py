@@ -165,7 +165,28 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
                 used.append((s, e))
         if len(out) == before:
             _continue_quote(text, sent, out, lex)
+        _nest_closing_reports(text, out, before)
     return out
+
+
+def _nest_closing_reports(text: str, out: list[FoundAttribution], first: int) -> None:
+    """"X said that C, TASS reported.": the closing report carries X's, with the same content
+    (guidelines §4). ``out[first:]`` are the attributions of one sentence."""
+    for k in range(first, len(out)):
+        inner = out[k]
+        if inner.parent is not None:
+            continue
+        for j in range(first, len(out)):
+            outer = out[j]
+            if j == k or outer.cue[0] <= inner.cue[1] or outer.parent is not None:
+                continue
+            last = inner.content[-1]
+            # the outer report's content starts the sentence and swallows the inner report
+            if outer.content[0][0] <= inner.cue[0] and outer.content[-1][1] >= last[1] - 1 \
+                    and re.fullmatch(r"[\s,]*", text[last[1]:outer.content[-1][1]]):
+                out[j] = FoundAttribution(inner.type, outer.source, outer.cue, inner.content)
+                out[k] = FoundAttribution(inner.type, inner.source, inner.cue, inner.content, j)
+                break
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:

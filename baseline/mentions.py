@@ -100,6 +100,10 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "org_description": re.compile(
             rf"{b}(?:(?i:the|its|a|an)\s+|{poss}\s+|{demonym}\s+)"
             rf"(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}{e}(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
+        # "Russian state news agency TASS", "the broadcaster KBN": a description and the name
+        "described_org": re.compile(
+            rf"{b}(?:(?i:the|a|an)\s+|{poss}\s+)?(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}"
+            rf"\s+(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}}){e}"),
         # "the government", "the Turkish government", "his government", "the country"
         "state_description": re.compile(
             rf"{b}(?:(?i:the|its|his|her|their|our)\s+|{poss}\s+)(?:{demonym}\s+)?"
@@ -228,6 +232,9 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
             # post" (a premodifier): no actor
             continue
         cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
+    for m in pats["described_org"].finditer(text):
+        if m.group("name").split()[0] not in lex.not_names and m.group("name") not in lex.names:
+            cands.append(Found(m.start(), m.end(), lex.organization_type, "capitalised"))
     for m in pats["state_description"].finditer(text):
         after = _next_word(text, m.end())
         if not (after[:1].islower() and not _verb_like(after, lex)):

@@ -118,6 +118,10 @@ def attr_rows(text, found, attrs):
       ("indirect", "Anna Vela", "as saying", ["the talks had failed"], 0)]),
     ('China said in a statement that it would "never give in" to pressure.',
      [("mixed", "China", "said", ['it would "never give in" to pressure'], None)]),
+    # a closing report carries the one it closes (guidelines §4), with the same content
+    ("Peru's envoy said that the deal was dead, the news agency Nordwave reported.",
+     [("indirect", "Peru's envoy", "said", ["the deal was dead"], 1),
+      ("indirect", "the news agency Nordwave", "reported", ["the deal was dead"], None)]),
     ("Russia told reporters that the deal was dead.",
      [("indirect", "Russia", "told", ["the deal was dead"], None)]),
 ])
