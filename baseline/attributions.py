@@ -53,9 +53,8 @@ class _Sentence:
     """One sentence with the actor mentions and quotations inside it."""
 
     def __init__(self, text: str, block: Block, found: list[Found], actor_types: set[str],
-                 quotes: list[Block]):
+                 quotes: list[Block], tops: set[int]):
         self.text, self.block = text, block
-        tops = top_level(found)
         self.actors = [i for i, f in enumerate(found) if i in tops
                        and f.type in actor_types and block.start <= f.start and f.end <= block.end]
         self.quotes = [q for q in quotes if block.start < q.start and q.end < block.end]
@@ -120,9 +119,10 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
     """All attributions of ``text`` in text order of their cues (parents before children)."""
     actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
     quotes = quotations(text)
+    tops = top_level(found)
     out: list[FoundAttribution] = []
     for block in sentences(text, lex.abbreviations):
-        sent = _Sentence(text, block, found, actor_types, quotes)
+        sent = _Sentence(text, block, found, actor_types, quotes, tops)
         used: list[tuple[int, int]] = []
         before = len(out)
         for m in _nesting_regex(lex).finditer(text, block.start, block.end):

@@ -340,9 +340,18 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
 def top_level(found: list[Found]) -> set[int]:
     """Indices of mentions not nested inside a longer mention (the ones that can be a source,
     holder or event argument: "Eritrean officials", not the "Eritrean" inside it)."""
-    return {i for i, f in enumerate(found)
-            if not any(g.start <= f.start and f.end <= g.end and g.end - g.start > f.end - f.start
-                       for g in found)}
+    order = sorted(range(len(found)), key=lambda i: (found[i].start, -found[i].end))
+    out: set[int] = set()
+    reach = -1  # the furthest end of a mention starting earlier (or at the same place, longer)
+    reach_start = -1
+    for i in order:
+        f = found[i]
+        nested = f.end <= reach and not (f.start == reach_start and f.end == reach)
+        if not nested:
+            out.add(i)
+        if f.end > reach:
+            reach, reach_start = f.end, f.start
+    return out
 
 
 def _coordinations(text: str, lex: Lexicon, found: list[Found]) -> list[Found]:

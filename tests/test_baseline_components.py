@@ -249,3 +249,15 @@ def test_event_time_dated_against_the_document(text, date, modality):
     found, _, attrs = analyse(text)
     events = find_events(text, found, LEX, date=date)
     assert [e.modality for e in events] == [modality]
+
+
+@pytest.mark.parametrize("spans, expected", [
+    ([(0, 10), (0, 4), (6, 10)], {0}),               # two names nested in a description
+    ([(0, 4), (2, 8), (3, 6)], {0, 1}),              # crossing spans both stay; (3, 6) is inside (2, 8)
+    ([(0, 4), (0, 4)], {0, 1}),                      # equal spans are not nested in each other
+    ([(5, 9), (0, 3)], {0, 1}),
+])
+def test_top_level(spans, expected):
+    from communique.baseline.mentions import Found, top_level
+
+    assert top_level([Found(s, e, "STATE", "name") for s, e in spans]) == expected
