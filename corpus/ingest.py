@@ -88,10 +88,11 @@ def decode(data: bytes, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as e:
         bad = data[e.start:e.end].hex(" ")
         raise Rejected(f"not valid {encoding}: {e.reason} at byte offset {e.start} (byte(s) "
-                       f"{bad}); save the file as UTF-8 or give its encoding with --encoding")
+                       f"{bad}); save the file as UTF-8 or give its encoding with --encoding"
+                       ) from None
     except LookupError:
         raise Rejected(f"unknown encoding {encoding!r}; allowed: a Python codec name such as "
-                       "utf-8, cp1252, latin-1")
+                       "utf-8, cp1252, latin-1") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -223,6 +224,38 @@ ADDED, DUPLICATE, NEAR_DUPLICATE = "added", "duplicate", "near-duplicate"
 REJECTED, FAILED = "rejected", "failed"
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A validated document and its sketch, or why the input could not become one.
+
+    Preparing is the costly, independent part of ingest (extraction, validation, hashing), so
+    it can run in worker processes; deciding about duplicates and writing stay in one place."""
+
+    doc: Document | None = None
+    sketch: Sketch | None = None
+    error: str | None = None
+
+
+def prepare(article: Article, meta: Metadata, how: Mapping[str, str]) -> Prepared:
+    """Build, validate and sketch one document; a Rejected becomes ``Prepared(error=…)``."""
+    try:
+        doc = build_document(article, clean_metadata(meta), how)
+    except Rejected as e:
+        return Prepared(error=str(e))
+    return Prepared(doc, Sketch.of(doc.text))
+
+
+def prepare_row(row: "BatchRow", defaults: Metadata, how: Mapping[str, str]) -> Prepared:
+    """Prepare one batch row: its columns win over its HTML page, which wins over ``defaults``."""
+    if row.error is not None:
+        return Prepared(error=row.error)
+    try:
+        article, given = article_from_fields(row.fields)
+    except Rejected as e:
+        return Prepared(error=str(e))
+    return prepare(article, given.over(article.metadata).over(defaults), how)
+
+
 class Ingestor:
     """Adds documents to an output folder, skipping exact and near duplicates.
 
@@ -266,13 +299,11 @@ class Ingestor:
         self._places[doc_id] = place
         self.index.add(doc_id, sketch or Sketch.of(text))
 
-    def offer(self, place: str, article: Article, meta: Metadata,
-              how: Mapping[str, str]) -> Outcome:
-        """Turn one article into a document and add it unless it is a duplicate or invalid."""
-        try:
-            doc = build_document(article, clean_metadata(meta), how)
-        except Rejected as e:
-            return Outcome(place, REJECTED, detail=str(e))
+    def offer(self, place: str, prepared: "Prepared") -> Outcome:
+        """Add a prepared document unless it is invalid or a duplicate; say what happened."""
+        if prepared.error is not None:
+            return Outcome(place, REJECTED, detail=prepared.error)
+        doc, sketch = prepared.doc, prepared.sketch
         known = self._hashes.get(doc.id)
         if known == doc.text_sha256:
             return Outcome(place, DUPLICATE, doc.id, detail="the same text is already there as "
@@ -280,7 +311,6 @@ class Ingestor:
         if known is not None:
             return Outcome(place, REJECTED, doc.id, detail=f"id {doc.id} is taken by a different "
                            f"text ({self._places[doc.id]}): a hash-prefix collision; report it")
-        sketch = Sketch.of(doc.text)
         if not self.allow_near:
             match = self.index.find(sketch)
             if match is not None:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import json
+import multiprocessing
+import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 DEFAULT_OUT = Path("corpus/documents")
+# Rows handed to the workers at a time: large enough to keep them busy, small enough that
+# memory does not depend on the size of the batch.
+WINDOW_ROWS = 512
 
 EXIT_HELP = """\
 exit status:
@@ -102,6 +109,9 @@ def register(subparsers: Any) -> None:
     for name in ("date", "source", "license", "language", "provenance"):
         p.add_argument(f"--{name}", help=f"{name} for rows that have none (nor one from their "
                                          "HTML page)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="worker processes that extract, validate and hash rows (default: the "
+                        "number of CPUs; 1 runs everything in this process)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p)
     p.set_defaults(func=cmd_import)
@@ -158,7 +168,7 @@ ADD_HOW = {"license": "--license", "provenance": "--provenance", "date": "--date
 
 def cmd_add(args: argparse.Namespace) -> int:
     from communique.corpus.ingest import (
-        REJECTED, Ingestor, Metadata, Outcome, Rejected, read_article)
+        Ingestor, Metadata, Prepared, Rejected, prepare, read_article)
 
     if len(args.files) > 1 and (args.title or args.url):
         print("--title and --url name one article; give them with a single FILE",
@@ -173,9 +183,10 @@ def cmd_add(args: argparse.Namespace) -> int:
         try:
             article = read_article(path, args.encoding)
         except Rejected as e:
-            tally.add(Outcome(str(path), REJECTED, detail=str(e)))
+            tally.add(ingestor.offer(str(path), Prepared(error=str(e))))
             continue
-        tally.add(ingestor.offer(str(path), article, given.over(article.metadata), ADD_HOW))
+        tally.add(ingestor.offer(str(path), prepare(article, given.over(article.metadata),
+                                                    ADD_HOW)))
     return _report(tally, args, ingestor.warnings)
 
 
@@ -183,11 +194,32 @@ def _column_how(name: str) -> str:
     return f"a {name!r} column or --{name}"
 
 
+def _prepared(rows: Iterator[Any], work: Any, pool: Any) -> Iterator[tuple[Any, Any]]:
+    """``(row, work(row))`` in batch order. With a pool, rows go out in windows: memory stays
+    bounded (``Pool.imap`` would read the whole file ahead) and the workers prepare the next
+    window while the caller handles the previous one."""
+    if pool is None:
+        for row in rows:
+            yield row, work(row)
+        return
+    pending = None
+    while window := list(itertools.islice(rows, WINDOW_ROWS)):
+        submitted = (window, pool.map_async(work, window, chunksize=16))
+        if pending is not None:
+            yield from zip(pending[0], pending[1].get(), strict=True)
+        pending = submitted
+    if pending is not None:
+        yield from zip(pending[0], pending[1].get(), strict=True)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from communique.corpus.ingest import (
-        REJECTED, Ingestor, Metadata, Outcome, Rejected, article_from_fields, batch_format,
-        csv_header, iter_csv, iter_jsonl, progress_bar, unknown_columns)
+        Ingestor, Metadata, Rejected, batch_format, csv_header, iter_csv, iter_jsonl,
+        prepare_row, progress_bar, unknown_columns)
 
+    if args.jobs < 1:
+        print(f"--jobs: found {args.jobs}; allowed: 1 or more", file=sys.stderr)
+        return EXIT_INVALID
     try:
         fmt = batch_format(args.batch, args.batch_format)
         size = args.batch.stat().st_size
@@ -198,6 +230,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as e:
         print(f"{args.batch}: cannot read ({e.strerror})", file=sys.stderr)
         return EXIT_INVALID
+    # Workers are forked first: before the progress bar starts its monitor thread, and before
+    # the duplicate index of the output folder is built (they never need it).
+    pool = multiprocessing.get_context("fork").Pool(args.jobs) if args.jobs > 1 else None
     defaults = Metadata(date=args.date, source=args.source, license=args.license,
                         language=args.language, provenance=args.provenance)
     how = {name: _column_how(name) for name in ("license", "provenance", "date", "source")}
@@ -210,22 +245,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     tally = Tally(keep_added=args.format == "json")
     seen_extra: set[str] = set()
     name = str(args.batch)
-    with fh, progress_bar(size, args.batch.name, quiet=args.no_progress) as bar:
-        rows = iter_csv(fh, name, bar) if fmt == "csv" else iter_jsonl(fh, name, bar)
-        for row in rows:
-            if row.error is not None:
-                tally.add(Outcome(row.place, REJECTED, detail=row.error))
-                continue
-            if fmt == "jsonl":
-                for col in unknown_columns([k for k in row.fields if k not in seen_extra]):
-                    ingestor.warnings.append(f"{name}: field {col} not read (first seen at "
-                                             f"{row.place})")
-                seen_extra.update(row.fields)
-            try:
-                article, given = article_from_fields(row.fields)
-            except Rejected as e:
-                tally.add(Outcome(row.place, REJECTED, detail=str(e)))
-                continue
-            meta = given.over(article.metadata).over(defaults)
-            tally.add(ingestor.offer(row.place, article, meta, how))
+    work = functools.partial(prepare_row, defaults=defaults, how=how)
+    try:
+        with fh, progress_bar(size, args.batch.name, quiet=args.no_progress) as bar:
+            rows = iter_csv(fh, name, bar) if fmt == "csv" else iter_jsonl(fh, name, bar)
+            for row, prepared in _prepared(rows, work, pool):
+                if fmt == "jsonl" and row.fields is not None:
+                    for col in unknown_columns([k for k in row.fields if k not in seen_extra]):
+                        ingestor.warnings.append(f"{name}: field {col} not read (first seen at "
+                                                 f"{row.place})")
+                    seen_extra.update(row.fields)
+                tally.add(ingestor.offer(row.place, prepared))
+    finally:
+        if pool is not None:
+            pool.terminate()
     return _report(tally, args, ingestor.warnings)

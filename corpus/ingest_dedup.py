@@ -102,6 +102,16 @@ class Sketch:
         m.update_batch(hashes.tolist())
         return cls(m, int(hashes.size))
 
+    @classmethod
+    def from_values(cls, hashvalues: np.ndarray, size: int) -> "Sketch":
+        """A sketch rebuilt from its signature, sharing the one permutation table."""
+        return cls(MinHash(seed=SEED, scheme=SCHEME, hashfunc=int, hashvalues=hashvalues,
+                           permutations=_PERMUTATIONS), size)
+
+    def __reduce__(self) -> tuple:
+        # Sent between processes as signature and size only (not the permutation table).
+        return (Sketch.from_values, (self.minhash.hashvalues, self.size))
+
 
 @dataclass(frozen=True, slots=True)
 class Resemblance:

@@ -34,7 +34,8 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def docs_in(folder: Path) -> dict[str, dict]:
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+    return {p.stem: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(folder.glob("*.json"))}
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -176,7 +177,7 @@ def _reject(tmp_path, capsys, name: str, data: bytes, extra: list[str] | None = 
     return err[len(prefix):-1]
 
 
-STORY = "Ministers met in Valdenz on Friday to discuss the crossing.\n".encode()
+STORY = b"Ministers met in Valdenz on Friday to discuss the crossing.\n"
 
 REJECTIONS = [
     # (case, file name, bytes, options or None for complete metadata, message)
@@ -263,14 +264,16 @@ def test_other_encoding_when_asked(tmp_path, capsys):
     code, _, err = run(["add", str(src), *LICENSE, "--date", "2026-03-14", "--source", "X",
                         "--encoding", "latin-1", "--out", str(out)], capsys)
     assert code == 0, err
-    assert [d["text"] for d in docs_in(out).values()] == ["Talks in Valdenz over the caf\u00e9 quarter."]
+    assert [d["text"] for d in docs_in(out).values()] == [
+        "Talks in Valdenz over the caf\u00e9 quarter."]
 
 
 def test_one_bad_file_does_not_stop_the_others(tmp_path, capsys):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     out = tmp_path / "docs"
-    files = [str(STORIES / "b_tessel_own_report.txt"), str(empty), str(STORIES / "d_ostland_curbs.txt")]
+    files = [str(STORIES / "b_tessel_own_report.txt"), str(empty),
+             str(STORIES / "d_ostland_curbs.txt")]
     code, stdout, err = run(["add", *files, *LICENSE, "--date", "2026-03-14", "--source", "X",
                              "--out", str(out)], capsys)
     assert code == 2

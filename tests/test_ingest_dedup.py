@@ -124,4 +124,5 @@ def test_signatures_do_not_depend_on_the_process():
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout
             for seed in ("1", "2")}
     assert len(outs) == 1
-    assert outs.pop().strip() == str(Sketch.of(text("b_tessel_own_report")).minhash.hashvalues.tolist())
+    here = Sketch.of(text("b_tessel_own_report")).minhash.hashvalues.tolist()
+    assert outs.pop().strip() == str(here)

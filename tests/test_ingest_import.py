@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+import pytest
 
 from communique.schemas.model import document_id_for
 from communique.schemas.validate import check_paths
@@ -27,7 +27,8 @@ def jsonl(*rows: dict | bytes) -> bytes:
                     json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows)
 
 
-def test_jsonl_batch_good_bad_and_duplicate_rows(tmp_path, capsys):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_jsonl_batch_good_bad_and_duplicate_rows(tmp_path, capsys, jobs):
     html = (FIX / "meridian_original.html").read_text(encoding="utf-8")
     batch = tmp_path / "batch.jsonl"
     batch.write_bytes(jsonl(
@@ -49,7 +50,7 @@ def test_jsonl_batch_good_bad_and_duplicate_rows(tmp_path, capsys):
         {"text": story("d_ostland_curbs"), **META},                            # 16 added
     ))
     out = tmp_path / "docs"
-    code, stdout, err = run(["import", str(batch), "--out", str(out)], capsys)
+    code, stdout, err = run(["import", str(batch), "--out", str(out), "--jobs", jobs], capsys)
     assert code == 2
     docs = docs_in(out)
     ids = {name: document_id_for(story(name)) for name in
@@ -64,7 +65,8 @@ def test_jsonl_batch_good_bad_and_duplicate_rows(tmp_path, capsys):
     lines = err.splitlines()
     assert lines[0] == f"warning: {b}: field 'author' not read (first seen at {b}:2)"
     assert lines[1:10] == [
-        f"rejected: {b}:1: not valid UTF-8: invalid continuation byte at byte offset 13 of the file",
+        f"rejected: {b}:1: not valid UTF-8: invalid continuation byte at byte offset 13 of the "
+        "file",
         f"rejected: {b}:3: invalid JSON: Unterminated string starting at (column 10)",
         f"rejected: {b}:4: found a JSON list; allowed: an object with a 'text' or 'html' field "
         "and metadata",
