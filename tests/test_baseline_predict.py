@@ -137,3 +137,22 @@ def test_lexicon_files_are_yaml_and_tsv_shipped_as_package_data():
         if name.endswith(".yaml"):
             assert isinstance(yaml.safe_load((folder / name).read_text(encoding="utf-8")), dict)
     assert (folder / "README.md").is_file()
+
+
+def test_predictions_convert_to_label_studio_pre_annotations_and_back(tmp_path):
+    """`communique ls push --predictions` turns each line into Label Studio results: the
+    converter (no server needed) must read them back with every item and no problem."""
+    from communique.annotation.convert import annotation_to_document, results_for
+    from communique.annotation.push import prediction_document
+
+    out = tmp_path / "preds.jsonl"
+    assert main(["baseline", "predict", "--gold", str(FIXTURES), "--out", str(out)]) == 0
+    gold = {d.id: d for d in check_paths([FIXTURES]).documents}
+    preds, _ = check_predictions(out, gold)
+    for pred in preds:
+        doc = prediction_document(pred, gold[pred.id])
+        back, problems = annotation_to_document(1, gold[pred.id].without_layers(), 1,
+                                                results_for(doc))
+        assert problems == []
+        for layer in LAYERS:
+            assert len(getattr(back, layer)) == len(getattr(doc, layer)), (pred.id, layer)
