@@ -20,7 +20,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from communique.schemas.validate import check_predictions
 
     from .lexicon import LexiconError
-    from .predict import GoldError, predict_documents, read_gold
+    from .predict import GoldError, model_version, predict_documents, read_gold
 
     try:
         docs = read_gold(args.gold, args.split)
@@ -45,7 +45,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     counts = {layer: sum(len(r[layer]) for r in rows)
               for layer in ("mentions", "actors", "events", "attributions", "positions")}
     print(f"wrote {n} prediction line(s) to {args.out} in {seconds:.2f} s: "
-          + ", ".join(f"{v} {k}" for k, v in counts.items()))
+          + ", ".join(f"{v} {k}" for k, v in counts.items())
+          + f"; model version {model_version()}")
     return EXIT_OK
 
 

@@ -20,8 +20,23 @@ from .mentions import find_mentions
 from .positions import find_positions
 from .text import quotations
 
-# Recorded in every prediction file's documentation (the README and BASELINES.md cite it).
 SYSTEM_NAME = "communique-rules"
+
+
+def model_version() -> str:
+    """The baseline's version for Label Studio's `model_version`: system name, package
+    version and the first 8 hex digits of a SHA-256 over the lexicon files."""
+    import hashlib
+    from importlib import resources
+
+    from communique import __version__
+
+    from .lexicon import LEXICON_FILES
+
+    h = hashlib.sha256()
+    for name in LEXICON_FILES:
+        h.update(resources.files(__package__).joinpath("lexicons", name).read_bytes())
+    return f"{SYSTEM_NAME}-{__version__}+{h.hexdigest()[:8]}"
 
 
 def predict_text(doc_id: str, text: str, lex: Lexicon | None = None,
