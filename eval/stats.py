@@ -123,17 +123,39 @@ def _resample_weights(rng: np.random.Generator, n: int, batch: int) -> np.ndarra
     return np.bincount(idx.ravel(), minlength=batch * n).reshape(batch, n).astype(np.float64)
 
 
+def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns of ``matrix`` and, per original column, its distinct column: many
+    count columns repeat (tp_p = tp_r for exact matching, shared prediction counts), and the
+    resampling product only needs each once."""
+    probe = np.random.default_rng(0).random(matrix.shape[0])
+    signature = np.round(matrix.T @ probe, 6) if matrix.shape[0] else np.zeros(matrix.shape[1])
+    keep: list[int] = []
+    where = np.empty(matrix.shape[1], dtype=np.int64)
+    seen: dict[float, list[int]] = {}
+    for j, sig in enumerate(signature):
+        for k in seen.get(sig, []):
+            if np.array_equal(matrix[:, keep[k]], matrix[:, j]):
+                where[j] = k
+                break
+        else:
+            seen.setdefault(sig, []).append(len(keep))
+            where[j] = len(keep)
+            keep.append(j)
+    return matrix[:, keep], where
+
+
 def bootstrap(columns: Columns, n_samples: int, seed: int, batch: int = 50
               ) -> dict[str, np.ndarray]:
     """Percentile 95% intervals ``(3, 2)`` (precision, recall, F1 × low, high) for every metric,
     resampling documents with replacement ``n_samples`` times."""
     rng = np.random.default_rng(seed)
     n = columns.matrix.shape[0]
+    distinct, where = _distinct_columns(columns.matrix)
     draws: dict[str, list[np.ndarray]] = {}
     done = 0
     while done < n_samples:
         b = min(batch, n_samples - done)
-        sums = _resample_weights(rng, n, b) @ columns.matrix
+        sums = (_resample_weights(rng, n, b) @ distinct)[:, where]
         for k, v in evaluate(columns, sums).items():
             draws.setdefault(k, []).append(v)
         done += b
