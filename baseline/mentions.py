@@ -79,7 +79,8 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         # an apposition after a comma takes its whole complement, up to the next punctuation:
         # ", a researcher at a São Paulo institute for regional studies,"
         "apposition": re.compile(
-            rf"(?<=, )(?i:a|an|the|one|{poss})\s+(?:(?:(?i:{mods})|{demonym}|[\w\-]+)\s+){{0,3}}?"
+            rf"(?:(?<=, )|{b}(?=[^,.;]{{1,90}},\s+[A-Z]))(?i:a|an|the|one|{poss})\s+"
+            rf"(?:(?:(?i:{mods})|{demonym}|[\w\-]+)\s+){{0,3}}?"
             rf"(?P<title>(?i:{titles})){e}"
             rf"\s+(?i:to|of|for|at|in|from)\s+(?:[^,.;:\"“”()\s]+\s+){{0,7}}?[^,.;:\"“”()\s]+"
             rf"(?=\s*(?:[,;]|\.(?:\s|$)))"),
@@ -209,7 +210,11 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
         cands.append(Found(start, nm.end(), lex.person_type, "titled_name",
                            title=_title_key(text[start:m.end("title")], lex)))
     for m in pats["apposition"].finditer(text):
-        cands.append(Found(m.start(), m.end(), lex.person_type, "description",
+        # the complement ends before a reporting verb ("a diplomat in Muscat said, …")
+        verb = find_phrases(text, lex.reporting_verbs, ignore_case=False, start=m.end("title"),
+                            end=m.end())
+        end = text.rfind(" ", m.start(), verb[0][0]) if verb else m.end()
+        cands.append(Found(m.start(), end, lex.person_type, "description",
                            title=_title_key(text[m.start():m.end("title")], lex)))
     for m in pats["description"].finditer(text):
         cands.append(Found(m.start(), m.end(), lex.person_type, "description",
