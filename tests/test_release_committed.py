@@ -145,7 +145,9 @@ def test_datasheet_composition_matches_the_latest_release():
 
 def test_committed_release_rebuilds_from_its_own_documents(tmp_path):
     """The documents config holds every canonical field: writing its rows back as documents and
-    building again gives the same data, and the same bytes when pyarrow is the same version."""
+    building again gives the same data, and the same Parquet bytes when pyarrow is the same
+    version. (The card and croissant.json quote the schema's descriptions, which may be
+    reworded later without changing the data; they are checked on the fixture release.)"""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -173,4 +175,4 @@ def test_committed_release_rebuilds_from_its_own_documents(tmp_path):
     if manifest["tool"]["pyarrow"] == pa.__version__:
         from communique.corpus.release import differing_files
 
-        assert differing_files(rebuilt, RELEASE) == []
+        assert [f for f in differing_files(rebuilt, RELEASE) if f.startswith("data/")] == []
