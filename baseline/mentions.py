@@ -331,12 +331,19 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
     for i in range(len(soft)):
         taken[i] = taken[i] or soft[i]
     found += _coordinations(text, lex, found)
-    phrase_starts = {f.start for f in phrases}
+    # pronouns may nest in a phrase ("[its] forces", "one of [them]"), never in a name
+    named = [False] * len(text)
+    for f in found:
+        if f.kind not in ("description", "group", "org_description", "titled_name"):
+            for i in range(f.start, f.end):
+                named[i] = True
     for s, e in find_phrases(text, lex.pronouns):
         ptype, _, nxt = lex.pronouns[text[s:e].lower()]
         after = _next_word(text, e)
-        if in_quote[s] or any(taken[s:e]) and s not in phrase_starts \
-                or nxt and after not in nxt and not re.fullmatch(r"[a-z]+ed", after):
+        # a restricted pronoun ("it") needs a verb after it or a preposition before it
+        if in_quote[s] or any(named[s:e]) or nxt and after not in nxt \
+                and not re.fullmatch(r"[a-z]+(?:ed|s)", after) \
+                and _prev_word(text, s) not in lex.recipient_prepositions:
             continue
         found.append(Found(s, e, ptype, "pronoun"))
     return sorted(found, key=lambda f: (f.start, -f.end))
