@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -104,6 +105,11 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     manifest = read_manifest(args.release)
     configs = [args.config] if args.config else list(manifest["configs"])
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")  # before datasets reads its config
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    datasets.disable_progress_bars()  # one line per split below says it all
     with tempfile.TemporaryDirectory(prefix="communique-hf-") as cache:
         for config in configs:
             for split, info in manifest["configs"][config].items():
