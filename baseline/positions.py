@@ -54,13 +54,15 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
             label = cue_label[re.sub(r"\s+", " ", text[s:e].lower())]
             if NEGATION.search(text[max(block.start, s - 20):s]):
                 label = lex.negation_flips.get(label, label)
+            holder = _holder(text, found, tops, actor_types, block.start, s)
             target = _target(text, _skip_addressee(text, found, e, block.end), block.end)
+            if target is None and holder is not None:
+                target = _fronted_target(text, block.start, found[holder].start)
             if target is None:
                 continue
             attr = next((k for k, a in enumerate(attributions)
                          if any(c0 <= s < c1 for c0, c1 in a.content) and a.source is not None),
                         None)
-            holder = _holder(text, found, tops, actor_types, block.start, s)
             if attr is not None and (holder is None or found[holder].start < attributions[attr].content[0][0]):
                 holder = attributions[attr].source
             if holder is None:
@@ -95,6 +97,21 @@ def _skip_addressee(text: str, found: list[Found], pos: int, end: int) -> int:
                 return f.end + m.end() - 1
             break
     return pos
+
+
+def _fronted_target(text: str, lo: int, holder_start: int) -> tuple[int, int] | None:
+    """"…, a charge Kabul denies.": the object stands before the holder, after the last clause
+    break (at most MAX_TARGET_WORDS words)."""
+    brk = max(text.rfind(",", lo, holder_start), text.rfind(";", lo, holder_start), lo - 1)
+    start = brk + 1
+    while start < holder_start and text[start].isspace():
+        start += 1
+    end = holder_start
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end <= start or len(text[start:end].split()) > MAX_TARGET_WORDS:
+        return None
+    return start, end
 
 
 def _target(text: str, pos: int, end: int) -> tuple[int, int] | None:

@@ -173,6 +173,9 @@ def test_events(text, expected):
     # the pronoun in the reported clause holds the stance (it is China's mention)
     ("China said it was concerned about the new tariffs on steel.",
      [("it", "oppose", "concerned about", "the new tariffs on steel", True)]),
+    # the object may stand before the holder
+    ("Bolivia repeated the accusation, a charge Chile denies.",
+     [("Chile", "oppose", "denies", "a charge", False)]),
     ("Peru, which signed the deal, welcomed the vote.",
      [("Peru", "support", "welcomed", "the vote", False)]),
 ])
