@@ -193,10 +193,11 @@ def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = Fa
                     summary.annotators[who] += 1
                 if tmp is None or (summary.problems and not keep_going):
                     continue
+                texts: dict[int, str] = {}  # the gold is one of the annotators' documents
                 for who, doc in got.by_annotator.items():
-                    _write(tmp / ANNOTATORS_DIR / who, doc)
+                    _write(tmp / ANNOTATORS_DIR / who, doc, texts)
                 if got.gold is not None:
-                    _write(tmp / GOLD_DIR, got.gold)
+                    _write(tmp / GOLD_DIR, got.gold, texts)
         if tmp is not None:
             if summary.problems and not keep_going:
                 shutil.rmtree(tmp)
@@ -212,9 +213,12 @@ def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = Fa
     return summary
 
 
-def _write(folder: Path, doc: Document) -> None:
+def _write(folder: Path, doc: Document, texts: dict[int, str]) -> None:
+    if id(doc) not in texts:
+        texts[id(doc)] = dumps_document(doc)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{doc.id}.json").write_text(dumps_document(doc), encoding="utf-8")
+    with open(folder / f"{doc.id}.json", "w", encoding="utf-8") as fh:
+        fh.write(texts[id(doc)])
 
 
 def download_export(ls: Any, project_id: int, dest: Path, *, timeout: float = 600.0) -> Path:

@@ -104,6 +104,12 @@ def _env(folder: Path, creds: Credentials) -> dict[str, str]:
         "LABEL_STUDIO_USER_TOKEN": creds.token,
         "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
         "COLLECT_ANALYTICS": "false",
+        # No error reports to the vendor's Sentry (its default DSN): no network but loopback.
+        "SENTRY_DSN": "",
+        "FRONTEND_SENTRY_DSN": "",
+        # Its per-prediction check of every imported result costs a fifth of an import and
+        # checks less than `ls pull` does on the way back.
+        "fflag_feat_utc_210_prediction_validation_15082025": "false",
     })
     return env
 
