@@ -174,7 +174,7 @@ def test_events(text, expected):
     ("China said it was concerned about the new tariffs on steel.",
      [("it", "oppose", "concerned about", "the new tariffs on steel", True)]),
     # the object may stand before the holder
-    ("Bolivia repeated the accusation, a charge Chile denies.",
+    ("The crash followed sabotage, a charge Chile denies.",
      [("Chile", "oppose", "denies", "a charge", False)]),
     ("Peru, which signed the deal, welcomed the vote.",
      [("Peru", "support", "welcomed", "the vote", False)]),
