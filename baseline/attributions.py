@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .lexicon import Lexicon
 from .mentions import Found, top_level
-from .text import (CLOSE_QUOTES, OPEN_QUOTES, Block, cancelled, find_phrases, quotations,
+from .text import (OPEN_QUOTES, Block, cancelled, find_phrases, quotations,
                    relative_clauses, sentences)
 
 TRIM = " \t,.;:\"“”'’‘—–-"

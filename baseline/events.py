@@ -34,7 +34,6 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
     """Events of ``text``; triggers overlapping a mention or a span of ``exclude`` (such as
     attribution cues) are skipped. ``date`` (ISO) is the document's, for dating time
     arguments."""
-    actor_role, recipient_role = lex.actor_role, lex.recipient_role
     location_role, time_role = lex.location_role, lex.time_role
     actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
     covered = [False] * len(text)

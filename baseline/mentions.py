@@ -1,5 +1,7 @@
-"""Mention detection: gazetteer, titles, descriptions, collectives, times, capitalised names and
-pronouns, resolved into non-overlapping spans (longest first).
+"""Mention detection: gazetteer names, titles, descriptions, collectives, times, capitalised
+names and pronouns. Within each rule family overlaps are resolved longest first; atomic names
+(states, demonyms, capitals, organisations, places, times) may nest inside whole noun phrases, as
+the guidelines allow ("[[Russia]'s ambassador to [the United States]]"), but never cross them.
 
 Offsets are half-open ``[start, end)`` code points of the document text.
 """
@@ -21,10 +23,10 @@ POSSESSIVE = r"['’]s"
 class Found:
     """A detected mention before ids are given.
 
-    ``kind`` says which rule found it (``name``, ``capital``, ``place``, ``time``,
+    ``kind`` says which rule found it (``name``, ``capital``, ``demonym``, ``place``, ``time``,
     ``titled_name``, ``description``, ``group``, ``org_description``, ``capitalised``,
-    ``pronoun``); ``key`` is the canonical name for gazetteer hits; ``title`` the lower-case
-    title of office a person name or description carries.
+    ``coordination``, ``pronoun``); ``key`` is the canonical name for gazetteer hits; ``title``
+    the lower-case title of office a person name or description carries.
     """
 
     start: int
@@ -276,11 +278,9 @@ def _guess_type(phrase: str, lex: Lexicon) -> str:
     return lex.organization_type
 
 
-
-
 def find_mentions(text: str, lex: Lexicon) -> list[Found]:
-    """All mentions of ``text`` sorted by offsets. Whole noun phrases may contain atomic names
-    ("[[Russia]'s ambassador to [the United States]]"); otherwise spans do not overlap."""
+    """All mentions of ``text`` sorted by offsets (then longest first). Whole noun phrases may
+    contain atomic names and pronouns ("[[Russia]'s ambassador to [the United States]]")."""
     in_quote = quote_mask(text)
     # datelines with their agency tags, and photo credits, are not annotated (guidelines §0)
     datelines = [(m.start(), m.end()) for m in CREDIT.finditer(text)]
@@ -326,10 +326,6 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
             mask[i] = True
     found = names + phrases
     found += _capitalised(text, lex, taken, soft, found)
-    # an organisation name now containing an atomic name keeps it nested; any other overlap
-    # (a crossing span) is resolved for the longer mention
-    for i in range(len(soft)):
-        taken[i] = taken[i] or soft[i]
     found += _coordinations(text, lex, found)
     # pronouns may nest in a phrase ("[its] forces", "one of [them]"), never in a name
     named = [False] * len(text)
@@ -469,7 +465,6 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
             continue
         s, e = run[0][0], run[-1][1]
         tokens = [text[a:b] for a, b in run]
-        low = [t.lower() for t in tokens]
         if is_org(run):
             poss = re.search(r"(?:the|([\w.\-]+(?: [\w.\-]+)?)['’]s) $", text[max(0, s - 30):s],
                              re.IGNORECASE)
