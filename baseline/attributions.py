@@ -64,22 +64,17 @@ class _Sentence:
         return any(q.start - 1 <= pos <= q.end for q in self.quotes)
 
     def mention_before(self, pos: int, limit: int = 80) -> int | None:
-        """The nearest actor mention ending before ``pos``, with no quotation mark between,
-        outside a relative clause (", which …,"), and the head of its apposition ("A
-        spokesman, Gao Jian, said" → "A spokesman")."""
+        """The nearest actor mention ending before ``pos``, with no quotation mark between and
+        outside a relative clause (", which …,"): of an apposition, the part next to the cue
+        ("A spokesman, Gao Jian, said" → "Gao Jian")."""
         hidden = relative_clauses(self.text, self.block.start, pos)
-        for k in range(len(self.actors) - 1, -1, -1):
-            i = self.actors[k]
+        for i in reversed(self.actors):
             f = self.found[i]
             gap = self.text[f.end:pos]
             if f.end > pos or pos - f.end > limit or any(c in gap for c in "\"“”"):
                 continue
             if any(a <= f.start < b for a, b in hidden):
                 continue
-            while k > 0 and self.text[self.found[self.actors[k - 1]].end:f.start] == ", ":
-                k -= 1
-                i = self.actors[k]
-                f = self.found[i]
             return i
         return None
 

@@ -264,3 +264,10 @@ def test_top_level(spans, expected):
     from communique.baseline.mentions import Found, top_level
 
     assert top_level([Found(s, e, "STATE", "name") for s, e in spans]) == expected
+
+
+def test_apposition_source_is_the_part_next_to_the_cue():
+    text = "A spokesman for the ministry, Gao Jian, said the talks had failed."
+    found, _, attrs = analyse(text)
+    assert attr_rows(text, found, attrs) == [
+        ("indirect", "Gao Jian", "said", ["the talks had failed"], None)]
