@@ -147,39 +147,46 @@ def labeling_config(spec: Spec | None = None) -> str:
         POSITION: "Position evidence (stance)",
         TARGET: "Position targets",
     }
+    modality = spec.label("modality")
+    roles = spec.label("argument_role").definitions
+    # Two columns: the article on the left; on the right, kept in view while scrolling, the
+    # controls of the selected region and the label palette.
     lines = [
         f"<!-- Generated from schemas/communique.yaml (schema {spec.schema_version}) by "
         "`communique ls config`; do not edit. -->",
-        '<View style="display: flex; flex-direction: column; gap: 4px">',
-        '  <Header value="$header" size="5"/>',
+        '<View style="display: flex; gap: 16px; align-items: flex-start">',
+        '  <View style="flex: 1 1 auto; min-width: 0">',
+        '    <Header value="$header" size="5"/>',
+        f"    <Text {_attrs(name=TEXT, value='$text', granularity='symbol')}/>",
+        "  </View>",
+        '  <View style="flex: 0 0 340px; position: sticky; top: 0; max-height: 100vh; '
+        'overflow-y: auto">',
     ]
+    # Not `required`: Label Studio 1.23 then demands a modality on every region, whatever
+    # whenTagName says; `ls pull` reports an event without one instead.
+    lines.append(f"    <View {_attrs(visibleWhen='region-selected', whenTagName=EVENT)}>")
+    lines.append('      <Header value="Modality of the selected event" size="6"/>')
+    lines.append(f"      <Choices {_attrs(name=MODALITY, toName=TEXT, perRegion='true', whenTagName=EVENT, choice='single-radio', showInline='true')}>")
+    for value, definition in modality.definitions.items():
+        lines.append(f"        <Choice {_attrs(value=value, hint=definition)}/>")
+    lines.append("      </Choices>")
+    lines.append("    </View>")
+    lines.append(f"    <View {_attrs(visibleWhen='region-selected', whenTagName=MENTION)}>")
+    lines.append('      <Header value="Actor of the selected mention (same name = same actor)" size="6"/>')
+    lines.append(f"      <TextArea {_attrs(name=ACTOR, toName=TEXT, perRegion='true', whenTagName=MENTION, maxSubmissions='1', editable='true', rows='1', placeholder='canonical name, e.g. United States')}/>")
+    lines.append('      <Header value="Wikidata QID of that actor, if certain" size="6"/>')
+    lines.append(f"      <TextArea {_attrs(name=WIKIDATA, toName=TEXT, perRegion='true', whenTagName=MENTION, maxSubmissions='1', editable='true', rows='1', placeholder='e.g. Q30')}/>")
+    lines.append("    </View>")
     for tag, tag_styles in styles.items():
-        lines.append(f"  <Header value={quoteattr(titles[tag])} size=\"6\"/>")
-        lines.append(f"  <Labels {_attrs(name=tag, toName=TEXT, choice='single', showInline='true')}>")
+        lines.append(f"    <Header value={quoteattr(titles[tag])} size=\"6\"/>")
+        lines.append(f"    <Labels {_attrs(name=tag, toName=TEXT, choice='single', showInline='true')}>")
         for s in tag_styles:
-            lines.append(f"    <Label {_attrs(value=s.value, background=s.background, hotkey=s.hotkey, hint=s.hint)}/>")
-        lines.append("  </Labels>")
-    lines.append(f"  <Text {_attrs(name=TEXT, value='$text', granularity='symbol')}/>")
+            lines.append(f"      <Label {_attrs(value=s.value, background=s.background, hotkey=s.hotkey, hint=s.hint)}/>")
+        lines.append("    </Labels>")
+    lines.append("  </View>")
     lines.append("  <Relations>")
-    roles = spec.label("argument_role").definitions
     for label in relation_labels(spec):
         lines.append(f"    <Relation {_attrs(value=label, hint=roles.get(label))}/>")
     lines.append("  </Relations>")
-    modality = spec.label("modality")
-    # Not `required`: Label Studio 1.23 then demands a modality on every region, whatever
-    # whenTagName says; `ls pull` reports an event without one instead.
-    lines.append(f"  <View {_attrs(visibleWhen='region-selected', whenTagName=EVENT)}>")
-    lines.append('    <Header value="Modality of the selected event" size="6"/>')
-    lines.append(f"    <Choices {_attrs(name=MODALITY, toName=TEXT, perRegion='true', whenTagName=EVENT, choice='single-radio', showInline='true')}>")
-    for value, definition in modality.definitions.items():
-        lines.append(f"      <Choice {_attrs(value=value, hint=definition)}/>")
-    lines.append("    </Choices>")
-    lines.append("  </View>")
-    lines.append(f"  <View {_attrs(visibleWhen='region-selected', whenTagName=MENTION)}>")
-    lines.append('    <Header value="Actor of the selected mention: canonical name (same name = same actor)" size="6"/>')
-    lines.append(f"    <TextArea {_attrs(name=ACTOR, toName=TEXT, perRegion='true', whenTagName=MENTION, maxSubmissions='1', editable='true', rows='1', placeholder='e.g. United States')}/>")
-    lines.append('    <Header value="Wikidata QID of that actor, if certain" size="6"/>')
-    lines.append(f"    <TextArea {_attrs(name=WIKIDATA, toName=TEXT, perRegion='true', whenTagName=MENTION, maxSubmissions='1', editable='true', rows='1', placeholder='e.g. Q30')}/>")
-    lines.append("  </View>")
     lines.append("</View>")
     return "\n".join(lines) + "\n"

@@ -107,15 +107,15 @@ def _env(folder: Path, creds: Credentials) -> dict[str, str]:
         # No error reports to the vendor's Sentry (its default DSN): no network but loopback.
         "SENTRY_DSN": "",
         "FRONTEND_SENTRY_DSN": "",
-        # Its per-prediction check of every imported result costs a fifth of an import and
-        # checks less than `ls pull` does on the way back.
-        "fflag_feat_utc_210_prediction_validation_15082025": "false",
     })
     return env
 
 
 def port_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:port (connections in TIME_WAIT do not count, as
+    the server itself binds with SO_REUSEADDR)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((HOST, port))
         except OSError:
