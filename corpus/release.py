@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Collection, Iterable, Iterator, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
 from communique.schemas.io import (InputError, atomic_write_text, document_files,
                                    iter_raw_documents)
@@ -121,6 +121,8 @@ class _Entry:
     row: int
 
 
+# Called with a one-line status now and then during a long build.
+Progress = Callable[[str], None] | None
 # What a worker reports for one document: place, id (None when not a string), its own problems.
 _Seen = tuple[str, "str | None", list[Problem]]
 CHUNK_FILES = 200
@@ -187,7 +189,8 @@ def _map(pool: Any, func: Any, tasks: Iterable[Any], window: int) -> Iterator[An
 
 
 def scan_corpus(paths: Sequence[Path], spill: Path, withhold: frozenset[str] = frozenset(),
-                pool: Any = None, workers: int = 1) -> tuple[list[_Entry], list[Problem]]:
+                pool: Any = None, workers: int = 1, progress: Progress = None
+                ) -> tuple[list[_Entry], list[Problem]]:
     """Validate every document in ``paths``, spilling the valid ones to Arrow files in
     ``spill``; return their places (sorted by id) and every problem, in file order, including
     duplicate ids across files and an empty corpus. Holds no document in memory."""
@@ -212,6 +215,8 @@ def scan_corpus(paths: Sequence[Path], spill: Path, withhold: frozenset[str] = f
                     first[doc_id] = place
             problems += found
         problems += unreadable
+        if progress:
+            progress(f"validated {min((chunk + 1) * CHUNK_FILES, len(files))}/{len(files)} files")
     if not files:
         problems.append(Problem(", ".join(map(str, paths)) or "<none>", "?", "$",
                                 "found no .json or .jsonl document files; allowed: files or "
@@ -512,14 +517,14 @@ def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
                   splits_path: Path | None = None, changelog_path: Path | None = None,
                   withhold: Collection[str] = (), allow_split_change: bool = False,
                   today: str | None = None, workers: int | None = None,
-                  spec: Spec | None = None) -> BuildResult:
+                  progress: Progress = None, spec: Spec | None = None) -> BuildResult:
     """Build release ``version`` of the documents in ``corpus`` into ``releases_dir/vX.Y.Z``.
 
     ``splits_path`` is the split registry (updated with new documents after a successful build;
     None: assign without a registry); ``changelog_path`` gets an entry when a new version is
     built; ``withhold`` lists the provenance values whose texts are left out. Reading and
     validating run in ``workers`` processes (default: up to 4 CPUs, none for a small corpus);
-    the output does not depend on their number."""
+    the output does not depend on their number. ``progress`` receives status lines."""
     spec = spec or load_spec()
     version = version.removeprefix("v")
     parse_version(version)
@@ -534,7 +539,7 @@ def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
                            f"in {releases_dir}; allowed: a version after {versions[-1]}")
     with _pool(corpus, workers) as (pool, n):
         return _build(corpus, releases_dir, version, final, splits_path, changelog_path,
-                      frozenset(withhold), allow_split_change, today, pool, n, spec)
+                      frozenset(withhold), allow_split_change, today, pool, n, progress, spec)
 
 
 @contextmanager
@@ -557,14 +562,14 @@ def _pool(corpus: Sequence[Path], workers: int | None) -> Iterator[Any]:
 def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path,
            splits_path: Path | None, changelog_path: Path | None, withhold: frozenset[str],
            allow_split_change: bool, today: str | None, pool: Any, workers: int,
-           spec: Spec) -> BuildResult:
+           progress: Progress, spec: Spec) -> BuildResult:
     created = not releases_dir.exists()
     releases_dir.mkdir(parents=True, exist_ok=True)
     status = "failed"
     tmp = Path(tempfile.mkdtemp(prefix=f".v{version}.", suffix=".tmp", dir=releases_dir))
     spill = Path(tempfile.mkdtemp(prefix=f".v{version}.", suffix=".spill", dir=releases_dir))
     try:
-        entries, problems = scan_corpus(corpus, spill, withhold, pool, workers)
+        entries, problems = scan_corpus(corpus, spill, withhold, pool, workers, progress)
         if problems:
             bad = len({(p.place, p.doc_id) for p in problems})
             raise ReleaseError(f"refusing to release invalid data: {len(problems)} problem(s) "
@@ -584,9 +589,18 @@ def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path
                                "--allow-split-change to move them on purpose (the CHANGELOG "
                                "lists them)", moved)
         spilled = _Spilled(spill)
-        batches = ((split, spilled.gather(chunk)) for split in SPLITS for chunk in
-                   _chunks([e for e in entries if assignment[e.doc_id] == split], BATCH_DOCUMENTS))
-        manifest = write_release(tmp, version, batches, withhold, spec)
+        jobs = [(split, chunk) for split in SPLITS for chunk in
+                _chunks([e for e in entries if assignment[e.doc_id] == split], BATCH_DOCUMENTS)]
+
+        def batches() -> Iterator[tuple[str, Any]]:
+            done = 0
+            for split, chunk in jobs:
+                yield split, spilled.gather(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(f"wrote {done}/{len(entries)} documents")
+
+        manifest = write_release(tmp, version, batches(), withhold, spec)
         if final.exists():
             diff = differing_files(tmp, final)
             if diff:

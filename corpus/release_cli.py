@@ -30,6 +30,21 @@ def _fail(e: Exception) -> int:
     return EXIT_FAIL
 
 
+class _Progress:
+    """One status line on a terminal's stderr, rewritten in place; silent under CI or when
+    stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __call__(self, line: str) -> None:
+        print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        if self.enabled:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
 def refresh_datasheet(datasheet: Path, releases: Path) -> bool:
     """Splice the latest release's counts into ``datasheet``; True when the file changed."""
     from communique.schemas.io import atomic_write_text
@@ -57,6 +72,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.withhold_text is not None:
         withhold = args.withhold_text or list(load_spec().labels["provenance"].names)
     scratch = args.out is not None
+    progress = _Progress()
     try:
         with tempfile.TemporaryDirectory(prefix="communique-splits-") as tmp:
             splits = args.splits
@@ -69,9 +85,12 @@ def cmd_build(args: argparse.Namespace) -> int:
                                    args.out if scratch else args.releases_dir, args.version,
                                    splits_path=splits,
                                    changelog_path=None if scratch else args.changelog,
-                                   withhold=withhold, allow_split_change=args.allow_split_change)
+                                   withhold=withhold, allow_split_change=args.allow_split_change,
+                                   progress=progress if progress.enabled else None)
     except (ReleaseError, RegistryError, OSError) as e:
+        progress.clear()
         return _fail(e)
+    progress.clear()
     if not scratch and result.status == "built":
         refresh_datasheet(args.datasheet, args.releases_dir)
     m = result.manifest
