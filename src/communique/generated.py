@@ -44,7 +44,26 @@ def _datasheet(current: str | None) -> str:
     if current is None:
         raise FileNotFoundError("DATASHEET.md must exist with the GENERATED markers")
     documents = load_documents([repo_root() / "corpus" / "documents"])
-    return docs.splice(current, variety.variety_table(documents), variety.BEGIN, variety.END)
+    current = docs.splice(current, variety.variety_table(documents), variety.BEGIN, variety.END)
+    return docs.splice(current, _agreement_section(), AGREEMENT_BEGIN, AGREEMENT_END)
+
+
+AGREEMENT_BEGIN = "<!-- BEGIN GENERATED: agreement (communique schema generate) -->"
+AGREEMENT_END = "<!-- END GENERATED: agreement -->"
+DOUBLE_ANNOTATION = "annotation/double"
+
+
+def _agreement_section() -> str:
+    """The agreement table of the double-annotated documents, for DATASHEET.md."""
+    from communique.annotation.agreement import agreement_report, load_annotations
+
+    sets, problems = load_annotations(repo_root() / DOUBLE_ANNOTATION)
+    if problems:
+        raise ValueError(f"{DOUBLE_ANNOTATION}: " + "; ".join(problems))
+    report = agreement_report(sets)
+    return (f"Measured with `communique agreement {DOUBLE_ANNOTATION}` on the documents annotated "
+            "twice, independently (see `annotation/double/README.md`), before adjudication:\n\n"
+            f"```\n{report.as_table()}\n```\n")
 
 
 def registry() -> dict[str, Generator]:
