@@ -736,9 +736,10 @@ def _span_warnings(span: Span, kind: str) -> list[str]:
 
 
 def lint(doc: Document) -> list[tuple[str, str]]:
-    """Style warnings (JSON path, message) for spans that break the guidelines' extent rules:
-    white space at the edges, a possessive clitic, final punctuation, enclosing quotation marks,
-    content starting with "that". Valid documents may have warnings; they are for review."""
+    """Style warnings (JSON path, message) for what breaks the guidelines but not the schema:
+    span extents (white space at the edges, a possessive clitic, final punctuation, enclosing
+    quotation marks, content starting with "that"), a mention nested in a mention of the same
+    actor, and a holder that should be the attribution's source. They are for review."""
     found: list[tuple[str, str]] = []
     for i, m in enumerate(doc.mentions):
         found += [(f"$.mentions[{i}]", w) for w in _span_warnings(m.span, "mention")]
@@ -751,4 +752,36 @@ def lint(doc: Document) -> list[tuple[str, str]]:
     for i, p in enumerate(doc.positions):
         found += [(f"$.positions[{i}].target", w) for w in _span_warnings(p.target, "target")]
         found += [(f"$.positions[{i}].evidence", w) for w in _span_warnings(p.evidence, "evidence")]
+    return found + _coreference_warnings(doc)
+
+
+def _coreference_warnings(doc: Document) -> list[tuple[str, str]]:
+    """Two decisions of the guidelines that need the actor layer: no mention nested in a longer
+    mention of the same actor, and a holder that the content refers to by a pronoun of the
+    attribution's own source is that source."""
+    owner = doc.actor_of_mention()
+    index = {m.id: i for i, m in enumerate(doc.mentions)}
+    found = []
+    for outer in doc.mentions:
+        for inner in doc.mentions:
+            if (inner.id != outer.id and outer.start <= inner.start and inner.end <= outer.end
+                    and (inner.start, inner.end) != (outer.start, outer.end)
+                    and owner.get(inner.id) is not None and owner.get(inner.id) == owner.get(outer.id)):
+                found.append((f"$.mentions[{index[inner.id]}]",
+                              f"mention {inner.id} {json.dumps(inner.text, ensure_ascii=False)} is "
+                              f"nested in {outer.id} {json.dumps(outer.text, ensure_ascii=False)} of "
+                              f"the same actor {owner[inner.id]}; mark it only once"))
+    by_id = {t.id: t for t in doc.attributions}
+    mentions = doc.mention_map()
+    for i, p in enumerate(doc.positions):
+        t = by_id.get(p.attribution_id or "")
+        holder = mentions.get(p.holder_id)
+        if t is None or t.source_id is None or holder is None or holder.id == t.source_id:
+            continue
+        inside = any(c.start <= holder.start and holder.end <= c.end for c in t.content)
+        if inside and owner.get(holder.id) is not None and owner.get(holder.id) == owner.get(t.source_id):
+            found.append((f"$.positions[{i}].holder_id",
+                          f"holder {holder.id} {json.dumps(holder.text, ensure_ascii=False)} is in "
+                          f"the content of {t.id} and is the same actor as its source "
+                          f"{t.source_id}; the holder is then the source mention"))
     return found

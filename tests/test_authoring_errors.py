@@ -238,3 +238,30 @@ def test_cli_lint_prints_warnings_and_keeps_exit_code(tmp_path: Path) -> None:
     assert len([x for x in done.stderr.splitlines() if ": warning: " in x]) == 5
     done = _run("build", str(f), "--check", cwd=tmp_path)
     assert done.stderr == ""
+
+
+COREF = """date: 2025-03-01
+source: S
+license: L
+provenance: synthetic
+{text}
+[[Chile]{m2 STATE}’s government]{m1 STATE} [said]{t1.cue} [[it]{m3 STATE} [opposed]{p1.evidence} [the plan]{p1.target}]{t1.content}.
+{relations}
+a1 STATE "Chile": m1 m2 m3
+t1 indirect source=m1
+p1 oppose holder=m3 attribution=t1
+"""
+
+
+def test_lint_warns_about_same_actor_nesting_and_pronoun_holders() -> None:
+    _, warnings = parse_and_lint(COREF, "c.cmq")
+    assert [str(w) for w in warnings] == [
+        "c.cmq:6:10: warning: $.mentions[1]: mention m2 \"Chile\" is nested in m1 \"Chile’s "
+        "government\" of the same actor a1; mark it only once",
+        "c.cmq:12:1: warning: $.positions[0].holder_id: holder m3 \"it\" is in the content of "
+        "t1 and is the same actor as its source m1; the holder is then the source mention",
+    ]
+    fixed = COREF.replace("[[Chile]{m2 STATE}’s government]{m1 STATE}", "[Chile’s government]{m1 STATE}")
+    fixed = fixed.replace("a1 STATE \"Chile\": m1 m2 m3", "a1 STATE \"Chile\": m1 m3")
+    fixed = fixed.replace("p1 oppose holder=m3", "p1 oppose holder=m1")
+    assert parse_and_lint(fixed, "c.cmq")[1] == []
