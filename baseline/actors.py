@@ -73,12 +73,19 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
                 join(match, i)
             persons.append(i)
             if f.title:
-                titled[f.title] = i
+                titled[f.title] = titled[f.title.split()[-1]] = i
             _apposition(text, found, i, join, lex)
             continue
         elif f.kind == "description":
-            if f.title in titled and not _apposition(text, found, i, join, lex):
+            appositive = _apposition(text, found, i, join, lex)
+            definite = re.match(r"(?i)the\s", span) is not None
+            if not appositive and f.title in titled:
                 join(titled[f.title], i)
+            elif not appositive and definite and f.title and f.title.split()[-1] in titled:
+                # "the official" after "A ministry official, Youssef Benjelloun,"
+                join(titled[f.title.split()[-1]], i)
+            if f.title and not definite:
+                titled[f.title] = titled[f.title.split()[-1]] = i
             continue
         elif f.kind == "org_description" or f.kind == "capitalised" and f.type == lex.organization_type:
             okey = _org_key(span, lex)

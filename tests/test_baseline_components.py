@@ -271,3 +271,10 @@ def test_apposition_source_is_the_part_next_to_the_cue():
     found, _, attrs = analyse(text)
     assert attr_rows(text, found, attrs) == [
         ("indirect", "Gao Jian", "said", ["the talks had failed"], None)]
+
+
+def test_definite_description_joins_the_last_person_with_that_office():
+    text = ("A ministry official, Youssef Benjelloun, spoke first. A diplomat left. "
+            "The official said the talks had failed.")
+    assert clusters_of(text) == [("A diplomat",),
+                                 ("A ministry official", "Youssef Benjelloun", "The official")]
