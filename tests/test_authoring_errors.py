@@ -258,7 +258,7 @@ def test_lint_warns_about_same_actor_nesting_and_pronoun_holders() -> None:
     assert [str(w) for w in warnings] == [
         "c.cmq:6:10: warning: $.mentions[1]: mention m2 \"Chile\" is nested in m1 \"Chile’s "
         "government\" of the same actor a1; mark it only once",
-        "c.cmq:12:1: warning: $.positions[0].holder_id: holder m3 \"it\" is in the content of "
+        "c.cmq:10:11: warning: $.positions[0].holder_id: holder m3 \"it\" is in the content of "
         "t1 and is the same actor as its source m1; the holder is then the source mention",
     ]
     fixed = COREF.replace("[[Chile]{m2 STATE}’s government]{m1 STATE}", "[Chile’s government]{m1 STATE}")
