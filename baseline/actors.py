@@ -87,6 +87,20 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
             if f.title and not definite:
                 titled[f.title] = titled[f.title.split()[-1]] = i
             continue
+        elif f.kind == "org_description" and f.type == lex.state_type:
+            # "the Turkish government" is Turkey; "the government", "the country" the state
+            # named last
+            okey = _org_key(span, lex)
+            ent = next((e for e in lex.names.values() if okey.startswith(e.name.lower() + " ")),
+                       None)
+            if ent is not None:
+                key = (f.type, ent.name)
+            else:
+                last = next((j for j in range(i - 1, -1, -1) if found[j].type == lex.state_type),
+                            None)
+                if last is not None:
+                    join(last, i)
+                continue
         elif f.kind == "org_description" or f.kind == "capitalised" and f.type == lex.organization_type:
             okey = _org_key(span, lex)
             if okey in by_key:
