@@ -4,11 +4,13 @@ A release is a folder ``vX.Y.Z`` holding Parquet files for the `documents` confi
 nested) and one flat config per layer, a dataset card (README.md), MANIFEST.json and
 croissant.json. The build
 
-1. validates every document first and refuses to release if anything is wrong (every problem is
-   reported);
+1. reads and validates every document once, in worker processes, converting the valid ones to
+   Arrow batches spilled to disk; it refuses to release if anything is wrong (every problem is
+   reported, nothing is written);
 2. takes each document's split from the split registry (new documents are assigned there);
-3. streams the documents, in id order within each split, into Parquet writers (one row group per
-   batch), so memory stays flat whatever the corpus size;
+3. gathers the spilled rows in id order within each split, in batches of fixed size, and streams
+   them into Parquet writers (one row group per batch; the flat configs are cut out of the
+   nested columns by Arrow), so memory stays flat whatever the corpus size;
 4. writes everything into a temporary folder beside the target and renames it into place, so a
    failed build leaves nothing behind; an existing version is never overwritten unless the new
    build is byte-identical to it.
