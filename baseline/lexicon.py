@@ -67,6 +67,7 @@ class Lexicon:
     place_prepositions: frozenset[str]
     place_heads: frozenset[str]
     place_nouns: frozenset[str]
+    location_nouns: tuple[str, ...]
     name_connectors: frozenset[str]
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
@@ -279,6 +280,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         not_names=frozenset(_strings("mentions.yaml", "not_names", mentions["not_names"])),
         place_heads=frozenset(_strings("mentions.yaml", "place_heads", mentions["place_heads"])),
         place_nouns=frozenset(_strings("mentions.yaml", "place_nouns", mentions["place_nouns"])),
+        location_nouns=_strings("mentions.yaml", "location_nouns", mentions["location_nouns"]),
         place_prepositions=frozenset(_strings("mentions.yaml", "place_prepositions",
                                               mentions["place_prepositions"])),
         name_connectors=frozenset(_strings("mentions.yaml", "name_connectors",

@@ -116,6 +116,11 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         # whatever follows "according to", up to the clause's end: the source's mention
         "according_to": re.compile(r"(?<=\b[Aa]ccording to )(?!the\s+(?:statement|report)\b)"
                                    r"[^,.;:\"“”()]{2,80}?(?=\s*[,.;:]|\s*$)"),
+        # "in the Indian capital", "near the border crossing", "at a military post in Ureña"
+        "described_place": re.compile(
+            rf"\b(?:in|at|near|off|outside|along|inside)\s+(?P<np>(?:the|a|an)\s+"
+            rf"(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{_alt(lex.location_nouns)}{e}"
+            rf"(?:\s+(?:in|of|near)\s+(?:{place}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})?){e}(?![’']s))?)"),
         "month": re.compile(
             rf"{b}(?:(?i:early|late|mid)[\s\-]+)?(?:\d{{1,2}}\s+)?{months}(?:\s+\d{{1,2}}{e})?"
             rf"(?:,?\s+\d{{4}})?{e}"),
@@ -183,6 +188,8 @@ def _names(text: str, lex: Lexicon) -> list[Found]:
             cands.append(Found(s, e, lex.state_type, "demonym", ent.name, ent.wikidata))
     for s, e in find_phrases(text, lex.places, ignore_case=False):
         cands.append(Found(s, e, lex.location_type, "place"))
+    for m in pats["described_place"].finditer(text):
+        cands.append(Found(m.start("np"), m.end("np"), lex.location_type, "place"))
     for name in ("month", "weekday", "year"):
         for m in pats[name].finditer(text):
             cands.append(Found(m.start(), m.end(), lex.time_type, "time"))
