@@ -180,9 +180,34 @@ def parse_triggers(text: str, event_types: tuple[str, ...], file: str = "trigger
     return out
 
 
+KNOWN_KEYS = {
+    "gazetteer.yaml": ("states", "organizations", "places"),
+    "mentions.yaml": ("titles", "title_modifiers", "group_nouns", "group_modifiers",
+                      "organization_heads", "organization_descriptions", "state_descriptions",
+                      "pronouns", "bare_groups", "bare_group_next", "coordination_next",
+                      "not_names", "time", "abbreviations", "place_heads", "place_nouns",
+                      "location_nouns", "place_prepositions", "name_connectors",
+                      "quoted_pronouns", "joint_groups"),
+    "cues.yaml": ("reporting", "modality", "stance", "negation_flips", "symmetric_events",
+                  "nominal_markers", "recipient_prepositions", "cancellers"),
+}
+
+
+def _check_keys(file: str, raw: Any) -> None:
+    if not isinstance(raw, dict):
+        raise LexiconError(f"lexicons/{file}: found {type(raw).__name__}; allowed: a mapping")
+    unknown = [k for k in raw if k not in KNOWN_KEYS[file]]
+    if unknown:
+        raise LexiconError(f"lexicons/{file}: found key {unknown[0]!r}; allowed: "
+                           f"{', '.join(KNOWN_KEYS[file])}")
+
+
 def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers_text: str
                   ) -> Lexicon:
     """Check the parsed lexicon files against ``spec`` and assemble a Lexicon."""
+    for file, raw in (("gazetteer.yaml", gazetteer), ("mentions.yaml", mentions),
+                      ("cues.yaml", cues)):
+        _check_keys(file, raw)
     mtypes = spec.label("mention_type").names
     atypes = spec.label("actor_type").names
     modalities = spec.label("modality").names
