@@ -161,7 +161,21 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
         if len(out) == before:
             _continue_quote(text, sent, out, lex)
         _nest_closing_reports(text, out, before)
-    return out
+    return _without_empty(out)
+
+
+def _without_empty(out: list[FoundAttribution]) -> list[FoundAttribution]:
+    """Drop empty content fragments (a quotation of nothing but spaces), and attributions left
+    with no content; parent links are renumbered (a dropped parent leaves none)."""
+    keep: dict[int, int] = {}
+    kept: list[FoundAttribution] = []
+    for k, a in enumerate(out):
+        content = tuple(c for c in a.content if c[1] > c[0])
+        if content:
+            keep[k] = len(kept)
+            kept.append(FoundAttribution(a.type, a.source, a.cue, content, a.parent))
+    return [FoundAttribution(a.type, a.source, a.cue, a.content,
+                             keep.get(a.parent) if a.parent is not None else None) for a in kept]
 
 
 def _nest_closing_reports(text: str, out: list[FoundAttribution], first: int) -> None:

@@ -278,3 +278,10 @@ def test_definite_description_joins_the_last_person_with_that_office():
             "The official said the talks had failed.")
     assert clusters_of(text) == [("A diplomat",),
                                  ("A ministry official", "Youssef Benjelloun", "The official")]
+
+
+def test_regression_quotation_of_only_spaces_gives_no_empty_content():
+    """Found by the property test: 'said “ ”' produced a content span [7, 7)."""
+    text = "said \u201c \u201d"
+    found, _, attrs = analyse(text)
+    assert all(e > s for a in attrs for s, e in a.content)

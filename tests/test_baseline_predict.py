@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 
 from communique.baseline import lexicon as lexmod
@@ -162,3 +164,25 @@ def test_predictions_convert_to_label_studio_pre_annotations_and_back(tmp_path):
         assert problems == []
         for layer in LAYERS:
             assert len(getattr(back, layer)) == len(getattr(doc, layer)), (pred.id, layer)
+
+
+WORDS = ["Russia", "the United States", "Moscow", "said", "told", "according to", "cited",
+         "as saying", "Foreign Minister", "Anna Vela", "Vela", "he", "it", "they", "its", "We",
+         "talks", "met", "sanctions", "will", "not", "in", "March", "on", "Thursday", "welcomed",
+         "the", "plan", ",", ".", "\u201c", "\u201d", '"', "\n", "U.S.", "officials", "and",
+         "Kenyan", "both sides", "the ministry", "GENEVA (Nordwave) -", "'s", "É", "\U0001F600"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=60))
+def test_any_text_gives_a_valid_prediction(words):
+    """Whatever the text, every span is inside it and every reference resolves."""
+    from communique.baseline.predict import predict_text
+    from communique.schemas.model import Document
+    from communique.schemas.validate import validate_prediction
+
+    text = " ".join(words).strip() or "x"
+    doc = Document.new(id="cmq-000000000000", text=text, date="2025-01-01", source="s",
+                       license="l", provenance="synthetic")
+    line = predict_text(doc.id, doc.text, date=doc.date).to_dict()
+    assert validate_prediction(line, {doc.id: doc}, "<hypothesis>") == []
