@@ -60,7 +60,7 @@ class SideBuilder:
         self.has: dict[str, list[bool]] = {layer: [] for layer in LAYERS}
         self.cols = {t: {c: [] for c in cols} for t, cols in _TABLES.items()}
         # Lists of Python ints cost ~36 bytes a value: every FLUSH_DOCS documents they are
-        # packed into int64 arrays (8 bytes a value).
+        # packed into int32 arrays (4 bytes a value; offsets and row numbers fit).
         self.packed = {t: {c: [] for c in cols} for t, cols in _TABLES.items()}
         self.row_counts = {t: 0 for t in _TABLES}
         self.n_clusters = 0
@@ -70,7 +70,7 @@ class SideBuilder:
             self.row_counts[table] += len(cols[_TABLES[table][0]])
             for c, values in cols.items():
                 if values:
-                    self.packed[table][c].append(np.asarray(values, dtype=np.int64))
+                    self.packed[table][c].append(np.asarray(values, dtype=np.int32))
                     cols[c] = []
 
     def add(self, obj: Mapping[str, Any] | None) -> None:
@@ -155,7 +155,7 @@ class SideBuilder:
         side = Side(n_docs=self.n_docs,
                     has={k: np.array(v, dtype=bool) for k, v in self.has.items()})
         for table, cols in self.packed.items():
-            setattr(side, table, {c: np.concatenate(v) if v else np.zeros(0, dtype=np.int64)
+            setattr(side, table, {c: np.concatenate(v) if v else np.zeros(0, dtype=np.int32)
                                   for c, v in cols.items()})
         return side
 

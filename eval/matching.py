@@ -235,6 +235,8 @@ class TokenIndex:
         lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
         self.offsets = np.concatenate([[0], np.cumsum(lengths)])
         control_space = _SPACE_CODES[_SPACE_CODES < 32].astype(np.uint8)
+        # int32 halves the memory (a corpus below 2**31 code points, i.e. any real one).
+        dtype = np.int32 if self.offsets[-1] < 2 ** 31 else np.int64
         starts, ends = [], []
         for i in range(0, len(texts), chunk):
             joined = "\n".join(texts[i:i + chunk]) + "\n"
@@ -252,15 +254,16 @@ class TokenIndex:
             # Word runs alternate with space runs and every chunk ends with a separator, so the
             # boundaries are start, end, start, end, …
             edges = np.flatnonzero(word[1:] != word[:-1]) + self.offsets[i]
-            starts.append(edges[0::2])
-            ends.append(edges[1::2])
-        self.starts = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
-        self.ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
+            starts.append(edges[0::2].astype(dtype))
+            ends.append(edges[1::2].astype(dtype))
+        self.starts = np.concatenate(starts) if starts else np.zeros(0, dtype)
+        self.ends = np.concatenate(ends) if ends else np.zeros(0, dtype)
 
     def count(self, doc: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Number of tokens that intersect ``[a, b)`` in each row's document (0 when a >= b)."""
         base = self.offsets[doc]
-        ga, gb = base + a, base + b
+        # Queries in the index's own dtype: a mismatch would copy the index on every search.
+        ga, gb = (base + a).astype(self.starts.dtype), (base + b).astype(self.starts.dtype)
         n = search(self.starts, gb, "left") - search(self.ends, ga, "right")
         return np.where(b > a, np.maximum(n, 0), 0)
 

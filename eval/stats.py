@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .metrics import Tally
 
@@ -153,12 +154,15 @@ def bootstrap(columns: Columns, n_samples: int, seed: int, batch: int = 50
     distinct, where = _distinct_columns(columns.matrix)
     draws: dict[str, list[np.ndarray]] = {}
     done = 0
-    while done < n_samples:
-        b = min(batch, n_samples - done)
-        sums = (_resample_weights(rng, n, b) @ distinct)[:, where]
-        for k, v in evaluate(columns, sums).items():
-            draws.setdefault(k, []).append(v)
-        done += b
+    # Single-threaded BLAS: these products are small, and spinning BLAS threads collapse when
+    # the cores are shared.
+    with threadpool_limits(limits=1, user_api="blas"):
+        while done < n_samples:
+            b = min(batch, n_samples - done)
+            sums = (_resample_weights(rng, n, b) @ distinct)[:, where]
+            for k, v in evaluate(columns, sums).items():
+                draws.setdefault(k, []).append(v)
+            done += b
     return {k: np.percentile(np.concatenate(v), [2.5, 97.5], axis=0).T for k, v in draws.items()}
 
 
@@ -211,16 +215,17 @@ def compare(a: Columns, b: Columns, n_samples: int, seed: int, batch: int = 50
     base_a, base_b = a.matrix.sum(axis=0), b.matrix.sum(axis=0)
     boot, rand = [], []
     done = 0
-    while done < n_samples:
-        k = min(batch, n_samples - done)
-        w = _resample_weights(rng, n, k)
-        sa, sb = evaluate(a, w @ a.matrix), evaluate(b, w @ b.matrix)
-        boot.append(np.stack([pick(sb, m) - pick(sa, m) for _, m in names], axis=1))
-        swap = rng.integers(0, 2, size=(k, n)).astype(np.float64)
-        moved = swap @ diff
-        ra, rb = evaluate(a, base_a + moved), evaluate(b, base_b - moved)
-        rand.append(np.stack([pick(rb, m) - pick(ra, m) for _, m in names], axis=1))
-        done += k
+    with threadpool_limits(limits=1, user_api="blas"):
+        while done < n_samples:
+            k = min(batch, n_samples - done)
+            w = _resample_weights(rng, n, k)
+            sa, sb = evaluate(a, w @ a.matrix), evaluate(b, w @ b.matrix)
+            boot.append(np.stack([pick(sb, m) - pick(sa, m) for _, m in names], axis=1))
+            swap = rng.integers(0, 2, size=(k, n)).astype(np.float64)
+            moved = swap @ diff
+            ra, rb = evaluate(a, base_a + moved), evaluate(b, base_b - moved)
+            rand.append(np.stack([pick(rb, m) - pick(ra, m) for _, m in names], axis=1))
+            done += k
     boot_d, rand_d = np.concatenate(boot), np.concatenate(rand)
     eps = 1e-12  # floating-point noise must not turn an equal difference into a smaller one
     c_boot = (np.abs(boot_d - boot_d.mean(axis=0)) >= np.abs(observed) - eps).sum(axis=0)
