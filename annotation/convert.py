@@ -34,6 +34,7 @@ NEW_ID_PREFIX = {MENTION: "m", EVENT: "e", ATTRIBUTION: "t", POSITION: "p", ACTO
 # A pushed actor name carries its id: "United States [a1]".
 ACTOR_WITH_ID = re.compile(r"^(.*) \[([A-Za-z0-9][A-Za-z0-9._:-]*)\]$", re.DOTALL)
 QID = re.compile(r"^Q[1-9][0-9]*$")
+RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")  # as the document schema allows
 PER_REGION = {MODALITY: ("choices", EVENT), ACTOR: ("textarea", MENTION),
               WIKIDATA: ("textarea", MENTION)}
 # Which region kinds a relation may join, and the label it carries, by unordered pair.
@@ -400,7 +401,7 @@ class _Reader:
         fresh: list[_Region] = []
         prefix = f"{tag}."
         for reg in regions:
-            if reg.rid.startswith(prefix) and ACTOR_WITH_ID.match(f"x [{reg.rid[len(prefix):]}]"):
+            if reg.rid.startswith(prefix) and RECORD_ID.match(reg.rid[len(prefix):]):
                 ids[reg.rid] = reg.rid[len(prefix):]
             else:
                 fresh.append(reg)
