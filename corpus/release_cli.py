@@ -86,6 +86,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                                    splits_path=splits,
                                    changelog_path=None if scratch else args.changelog,
                                    withhold=withhold, allow_split_change=args.allow_split_change,
+                                   workers=args.workers,
                                    progress=progress if progress.enabled else None)
     except (ReleaseError, RegistryError, OSError) as e:
         progress.clear()
@@ -215,6 +216,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "hashes, lengths and offsets are kept")
     b.add_argument("--allow-split-change", action="store_true",
                    help="allow documents of the previous release to change split")
+    b.add_argument("--workers", type=int, help="processes that read and validate (default: "
+                   "up to 4 CPUs, one for fewer than 2,000 files); the output does not depend "
+                   "on it")
     b.add_argument("--format", choices=("text", "json"), default="text")
     b.set_defaults(func=cmd_build)
 
