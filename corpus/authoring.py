@@ -631,6 +631,13 @@ def parse_and_lint(source: str, path: str = "<markup>", spec: Spec | None = None
     for json_path, message in lint(doc):
         line, col = st.locate(_where_for(where, json_path) or 0)
         warnings.append(Issue(path, line, col, f"warning: {json_path}: {message}"))
+    text_line = next((o for o, raw in _lines(source) if raw.removesuffix("\r") == TEXT_LINE), 0)
+    if source.startswith(TEXT_LINE + "\r\n", text_line):
+        # An editor that saves CRLF turns every line break of the text into CR LF as well.
+        line, col = st.locate(text_line)
+        warnings.append(Issue(path, line, col, "warning: the file has CRLF line ends, so the text "
+                                               "keeps a CR before every line break; save it with "
+                                               "LF line ends unless the article really has CRs"))
     return doc, sorted(warnings, key=lambda i: (i.line, i.column))
 
 

@@ -265,3 +265,11 @@ def test_lint_warns_about_same_actor_nesting_and_pronoun_holders() -> None:
     fixed = fixed.replace("a1 STATE \"Chile\": m1 m2 m3", "a1 STATE \"Chile\": m1 m3")
     fixed = fixed.replace("p1 oppose holder=m3", "p1 oppose holder=m1")
     assert parse_and_lint(fixed, "c.cmq")[1] == []
+
+
+def test_lint_warns_about_a_file_saved_with_crlf_line_ends() -> None:
+    doc, warnings = parse_and_lint(BASE.replace("\n", "\r\n"), "w.cmq")
+    assert doc.text == "Chile said it would meet Peru.\r"
+    assert [str(w) for w in warnings] == [
+        "w.cmq:6:1: warning: the file has CRLF line ends, so the text keeps a CR before every "
+        "line break; save it with LF line ends unless the article really has CRs"]
