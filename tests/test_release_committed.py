@@ -176,3 +176,26 @@ def test_committed_release_rebuilds_from_its_own_documents(tmp_path):
         from communique.corpus.release import differing_files
 
         assert [f for f in differing_files(rebuilt, RELEASE) if f.startswith("data/")] == []
+
+
+def test_release_load_command_prints_every_split_of_a_config(capsys):
+    from communique.cli import main
+
+    assert main(["release", "load", str(RELEASE), "--config", "positions"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "positions     train           111 row(s)  version 0.1.0",
+        "positions     validation       42 row(s)  version 0.1.0",
+        "positions     test             47 row(s)  version 0.1.0",
+    ]
+
+
+def test_committed_croissant_reads_the_flat_records_offline():
+    import mlcroissant as mlc
+
+    ds = mlc.Dataset(str(RELEASE / "croissant.json"))
+    events = list(ds.records("events"))
+    assert len(events) == sum(ROWS["events"].values())
+    first_test = next(r for r in events if r["events/split"] == b"test")
+    assert (first_test["events/doc_id"], first_test["events/id"],
+            first_test["events/trigger"]["events/trigger/text"]) == \
+        (b"cmq-152c88cf934e", b"e1", b"called on")
