@@ -60,14 +60,23 @@ def evaluate(release: Path | None = None, split: str = "test", bootstrap: int = 
         print("no release in corpus/releases: build one with `communique release build`",
               file=sys.stderr)
         return 1
+    from communique.schemas.io import write_jsonl
+
+    from .predict import GoldError, model_version, predict_documents, read_gold
+
+    try:
+        docs = read_gold(release, split)
+    except GoldError as e:
+        print(f"invalid input: {e}", file=sys.stderr)
+        return 2
+    rows = predict_documents(docs)
+    counts = ", ".join(f"{sum(len(r[layer]) for r in rows)} {layer}"
+                       for layer in ("mentions", "actors", "events", "attributions", "positions"))
+    print(f"baseline {model_version()} on {release.name} {split} ({len(rows)} documents): "
+          f"{counts}", file=out)
     with tempfile.TemporaryDirectory(prefix="communique-baseline-") as tmp:
         preds = Path(tmp) / f"{split}.jsonl"
-        done = _communique("baseline", "predict", "--gold", str(release), "--split", split,
-                           "--out", str(preds))
-        if done.returncode:
-            print(done.stderr, end="", file=sys.stderr)
-            return done.returncode
-        print(done.stdout, end="", file=out)
+        write_jsonl(preds, rows)
         done = _communique("eval", "score", "--gold", str(release), "--split", split, "--pred",
                            str(preds), "--bootstrap", str(bootstrap), "--seed", str(SEED))
         print(done.stdout, end="", file=out)

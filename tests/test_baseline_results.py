@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,10 @@ def test_evaluate_prints_the_score_table(tmp_path):
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("wrote ")
+    rows = result.manifest["configs"]["documents"][split]["rows"]
+    assert re.fullmatch(rf"baseline communique-rules-\S+ on v0\.0\.1 {split} \({rows} documents\): "
+                        r"\d+ mentions, \d+ actors, \d+ events, \d+ attributions, \d+ positions",
+                        lines[0]), lines[0]
     assert lines[1].split() == ["layer", "metric", "P", "R", "F1"]
     assert any(line.startswith("signature: ") and f"split:{split}" in line for line in lines)
     # without a release in ./corpus/releases there is nothing to evaluate
