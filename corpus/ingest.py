@@ -245,7 +245,7 @@ def prepare(article: Article, meta: Metadata, how: Mapping[str, str]) -> Prepare
     return Prepared(doc, Sketch.of(doc.text))
 
 
-def prepare_row(row: "BatchRow", defaults: Metadata, how: Mapping[str, str]) -> Prepared:
+def prepare_row(row: BatchRow, defaults: Metadata, how: Mapping[str, str]) -> Prepared:
     """Prepare one batch row: its columns win over its HTML page, which wins over ``defaults``."""
     if row.error is not None:
         return Prepared(error=row.error)
@@ -299,7 +299,7 @@ class Ingestor:
         self._places[doc_id] = place
         self.index.add(doc_id, sketch or Sketch.of(text))
 
-    def offer(self, place: str, prepared: "Prepared") -> Outcome:
+    def offer(self, place: str, prepared: Prepared) -> Outcome:
         """Add a prepared document unless it is invalid or a duplicate; say what happened."""
         if prepared.error is not None:
             return Outcome(place, REJECTED, detail=prepared.error)
