@@ -67,6 +67,7 @@ class Lexicon:
     place_prepositions: frozenset[str]
     place_heads: frozenset[str]
     place_nouns: frozenset[str]
+    function_words: frozenset[str]
     location_nouns: tuple[str, ...]
     name_connectors: frozenset[str]
     weekdays: tuple[str, ...]
@@ -186,7 +187,7 @@ KNOWN_KEYS = {
                       "organization_heads", "organization_descriptions", "state_descriptions",
                       "pronouns", "bare_groups", "bare_group_next", "coordination_next",
                       "not_names", "time", "abbreviations", "place_heads", "place_nouns",
-                      "location_nouns", "place_prepositions", "name_connectors",
+                      "location_nouns", "place_prepositions", "name_connectors", "function_words",
                       "quoted_pronouns", "joint_groups"),
     "cues.yaml": ("reporting", "modality", "stance", "negation_flips", "symmetric_events",
                   "nominal_markers", "recipient_prepositions", "cancellers"),
@@ -305,6 +306,8 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         not_names=frozenset(_strings("mentions.yaml", "not_names", mentions["not_names"])),
         place_heads=frozenset(_strings("mentions.yaml", "place_heads", mentions["place_heads"])),
         place_nouns=frozenset(_strings("mentions.yaml", "place_nouns", mentions["place_nouns"])),
+        function_words=frozenset(_strings("mentions.yaml", "function_words",
+                                          mentions["function_words"])),
         location_nouns=_strings("mentions.yaml", "location_nouns", mentions["location_nouns"]),
         place_prepositions=frozenset(_strings("mentions.yaml", "place_prepositions",
                                               mentions["place_prepositions"])),

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import Lexicon
-from .text import CREDIT, DATELINE, find_phrases, quote_mask, words
+from .text import CREDIT, DATELINE, find_phrases, quote_mask, sentences, words
 
 NAME_TOKEN = r"[A-Z][\w\-]*(?:['’][A-Z]\w*)?"
 POSSESSIVE = r"['’]s"
@@ -126,7 +126,8 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"(?:,?\s+\d{{4}})?{e}"),
         "weekday": re.compile(rf"{b}(?:(?i:last|next|this)\s+)?{weekdays}"
                               rf"(?:\s+(?:morning|afternoon|evening|night))?{e}"),
-        "year": re.compile(rf"(?<=\b[Ii]n\s)(?:19|20)\d\d{e}"),
+        "year": re.compile(rf"\b(?i:in|since|until|by|from|before|after|of)\s+"
+                           rf"(?P<year>(?:19|20)\d\d){e}"),
     }
 
 
@@ -190,9 +191,11 @@ def _names(text: str, lex: Lexicon) -> list[Found]:
         cands.append(Found(s, e, lex.location_type, "place"))
     for m in pats["described_place"].finditer(text):
         cands.append(Found(m.start("np"), m.end("np"), lex.location_type, "place"))
-    for name in ("month", "weekday", "year"):
+    for name in ("month", "weekday"):
         for m in pats[name].finditer(text):
             cands.append(Found(m.start(), m.end(), lex.time_type, "time"))
+    for m in pats["year"].finditer(text):
+        cands.append(Found(m.start("year"), m.end("year"), lex.time_type, "time"))
     for s, e in find_phrases(text, lex.time_phrases):
         cands.append(Found(s, e, lex.time_type, "time"))
     return _accept(cands, [False] * len(text))
@@ -266,8 +269,10 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
 
 
 def _verb_like(word: str, lex: Lexicon) -> bool:
-    """Whether a word after a noun phrase looks like its verb (so the phrase acts)."""
+    """Whether a word after a noun phrase looks like its verb or a function word (so the phrase
+    is whole, not a premodifier of the next noun)."""
     return bool(re.fullmatch(r"[a-z]+(?:ed|s)", word)) or word in lex.reporting_verbs \
+        or word in lex.function_words \
         or word in lex.coordination_next or word in lex.triggers \
         or word in ("has", "had", "was", "is", "will", "would", "could", "may", "might", "can",
                     "should", "must", "did", "does")
@@ -418,6 +423,7 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
     titles = {t.lower() for t in lex.titles}
     reporting = {v for v in lex.reporting_verbs if " " not in v} | {n[0] for n in lex.nesting}
     surnames = {text[f.start:f.end].split()[-1] for f in found if f.kind == "titled_name"}
+    sentence_starts = {b.start for b in sentences(text, lex.abbreviations)}
 
     def strip(run: list[tuple[int, int]]) -> list[tuple[int, int]]:
         # connectors may not end a run; openers, titles and demonyms may not start one
@@ -497,6 +503,8 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
             after = re.match(r"\s+([a-z]+)", text[e:e + 20])
             if w in surnames:
                 t = lex.person_type
+            elif _prev_word(text, s) in lex.place_prepositions and s not in sentence_starts:
+                t = lex.location_type  # "at Torkham", "near Jarinje"
             elif re.fullmatch(r"[A-Z]{2,6}", w) or _prev_word(text, s) in heads \
                     or after and after.group(1) in reporting \
                     or re.search(r"(?:\bthe|\btold)\s+$", text[max(0, s - 6):s]):

@@ -117,7 +117,7 @@ def test_shipped_lexicons_cover_every_event_type():
      "lexicons/mentions.yaml: found key 'titels'; allowed: titles, title_modifiers, group_nouns, "
      "group_modifiers, organization_heads, organization_descriptions, state_descriptions, "
      "pronouns, bare_groups, bare_group_next, coordination_next, not_names, time, abbreviations, "
-     "place_heads, place_nouns, location_nouns, place_prepositions, name_connectors, "
+     "place_heads, place_nouns, location_nouns, place_prepositions, name_connectors, function_words, "
      "quoted_pronouns, joint_groups"),
     (lambda g, m, c, t: (g, {**m, "pronouns": {"he": {"type": "HUMAN"}}}, c, t),
      "lexicons/mentions.yaml: pronouns.he.type: found 'HUMAN'; allowed: PERSON, ORGANIZATION, "
