@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
@@ -175,6 +175,7 @@ def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = Fa
     spec = spec or load_spec()
     summary = PullSummary()
     tmp, commit = _atomic_dir(out) if out is not None else (None, None)
+    writer = _Writer() if tmp is not None else None
     try:
         with open(export_path, "rb") as fh:
             for task in iter_export(fh):
@@ -195,9 +196,11 @@ def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = Fa
                     continue
                 texts: dict[int, str] = {}  # the gold is one of the annotators' documents
                 for who, doc in got.by_annotator.items():
-                    _write(tmp / ANNOTATORS_DIR / who, doc, texts)
+                    writer.write(tmp / ANNOTATORS_DIR / who, doc, texts)  # type: ignore[union-attr]
                 if got.gold is not None:
-                    _write(tmp / GOLD_DIR, got.gold, texts)
+                    writer.write(tmp / GOLD_DIR, got.gold, texts)  # type: ignore[union-attr]
+        if writer is not None:
+            writer.close()
         if tmp is not None:
             if summary.problems and not keep_going:
                 shutil.rmtree(tmp)
@@ -207,18 +210,50 @@ def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = Fa
                                             encoding="utf-8")
             commit()
     except BaseException:
+        if writer is not None:
+            writer.pool.shutdown(wait=True, cancel_futures=True)
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp)
         raise
     return summary
 
 
-def _write(folder: Path, doc: Document, texts: dict[int, str]) -> None:
-    if id(doc) not in texts:
-        texts[id(doc)] = dumps_document(doc)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{doc.id}.json", "w", encoding="utf-8") as fh:
-        fh.write(texts[id(doc)])
+class _Writer:
+    """Writes files from a few threads: creating a file costs milliseconds on some file systems,
+    and the threads wait for the kernel, not for the interpreter. At most ``pending`` texts wait
+    in memory, so memory stays flat however many documents are written."""
+
+    def __init__(self, threads: int = 8, pending: int = 256):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pull-write")
+        self.pending: deque = deque()
+        self.limit = pending
+        self.folders: set[Path] = set()
+
+    @staticmethod
+    def _put(path: Path, text: str) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+    def write(self, folder: Path, doc: Document, texts: dict[int, str]) -> None:
+        if id(doc) not in texts:
+            texts[id(doc)] = dumps_document(doc)
+        if folder not in self.folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
+        self.pending.append(self.pool.submit(self._put, folder / f"{doc.id}.json",
+                                             texts[id(doc)]))
+        while len(self.pending) > self.limit:
+            self.pending.popleft().result()
+
+    def close(self) -> None:
+        """Wait for every write; the first failure is raised."""
+        try:
+            while self.pending:
+                self.pending.popleft().result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def download_export(ls: Any, project_id: int, dest: Path, *, timeout: float = 600.0) -> Path:
