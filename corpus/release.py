@@ -595,8 +595,11 @@ def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path
                 _chunks([e for e in entries if assignment[e.doc_id] == split], BATCH_DOCUMENTS)]
 
         def batches() -> Iterator[tuple[str, Any]]:
-            done = 0
+            done, current = 0, None
             for split, chunk in jobs:
+                if split != current:  # unmap the previous split's pages: each split reads all
+                    spilled.tables.clear()
+                    current = split
                 yield split, spilled.gather(chunk)
                 done += len(chunk)
                 if progress:
