@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
+from .attributions import FoundAttribution
 from .lexicon import Lexicon
 from .mentions import Found
+from .text import Block, find_phrases
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,8 @@ def _joint(span: str, lex: Lexicon) -> bool:
 
 
 def _cluster(text: str, found: list[Found], members: list[int]) -> Cluster:
+    """A cluster of ``members`` named by its gazetteer entry, else its longest proper name,
+    else its longest description."""
     names = [found[m] for m in members if found[m].kind in ("name", "capital")]
     if names:
         return Cluster(tuple(members), found[members[0]].type, names[0].key or "", names[0].wikidata)
@@ -181,7 +186,8 @@ def _cluster(text: str, found: list[Found], members: list[int]) -> Cluster:
                    _bare(text[best.start:best.end]), None)
 
 
-def _apposition(text: str, found: list[Found], i: int, join, lex: Lexicon) -> bool:
+def _apposition(text: str, found: list[Found], i: int, join: Callable[[int, int], None],
+                lex: Lexicon) -> bool:
     """Join mention ``i`` with a PERSON mention set off by a comma right before or after it
     ("Alexander Darchiev, Russia's ambassador," / "the ambassador, Alexander Darchiev")."""
     done = False
@@ -211,13 +217,11 @@ def _antecedent(text: str, found: list[Found], i: int, pronoun: Found, lex: Lexi
 
 
 def add_quoted_pronouns(text: str, found: list[Found], clusters: list[Cluster],
-                        attributions: list, quotes: list, lex: Lexicon
+                        attributions: list[FoundAttribution], quotes: list[Block], lex: Lexicon
                         ) -> tuple[list[Found], list[Cluster]]:
     """First-person pronouns inside quotations, joined to the speaker (I, me, my) or the
     institution the speaker stands for (we, us, our). New mentions are appended to ``found``
     (indices of existing mentions do not change) and to their clusters."""
-    from .text import find_phrases
-
     found = list(found)
     member_of = {m: k for k, c in enumerate(clusters) for m in c.members}
     extra: dict[int, list[int]] = {}

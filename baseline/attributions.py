@@ -41,6 +41,8 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 
 @functools.cache
 def _nesting_regex(lex: Lexicon) -> re.Pattern[str]:
+    """One regex for the nesting patterns ("cited … as saying"): groups o<k>, m<k>, i<k> are
+    the outer cue, the inner source's words and the inner cue of pattern k."""
     def ws(phrase: str) -> str:
         return re.escape(phrase).replace(r"\ ", r"\s+")
 
@@ -61,6 +63,7 @@ class _Sentence:
         self.found = found
 
     def in_quote(self, pos: int) -> bool:
+        """Whether ``pos`` lies in a quotation of the sentence (marks included)."""
         return any(q.start - 1 <= pos <= q.end for q in self.quotes)
 
     def mention_before(self, pos: int, limit: int = 80) -> int | None:
@@ -199,6 +202,7 @@ def _nest_closing_reports(text: str, out: list[FoundAttribution], first: int) ->
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Whether ``span`` overlaps any of ``spans`` (half-open)."""
     return any(span[0] < e and s < span[1] for s, e in spans)
 
 
@@ -280,6 +284,8 @@ SUBORDINATORS = re.compile(r"(?:after|before|as|while|when|following|during|amid
 
 def _verb_attribution(text: str, sent: _Sentence, cue: tuple[int, int], lex: Lexicon
                       ) -> FoundAttribution | None:
+    """The attribution a reporting verb at ``cue`` introduces, or None: direct when a
+    quotation closes just before it, else the clause after it or the clause before it."""
     s, e = cue
     block = sent.block
     participle = text[s:e].endswith("ing")

@@ -16,6 +16,7 @@ EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    """`communique baseline predict`: exit 0, 2 on invalid gold, 1 on a lexicon or own bug."""
     from communique.schemas.io import write_jsonl
     from communique.schemas.validate import check_predictions
 
@@ -51,6 +52,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """`communique baseline evaluate`: predict on a release split and print its scores."""
     from .results import evaluate
 
     if args.bootstrap < 0:

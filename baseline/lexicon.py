@@ -124,10 +124,12 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|fa
 
 
 def _read(name: str) -> str:
+    """The text of a shipped lexicon file."""
     return resources.files(__package__).joinpath("lexicons", name).read_text(encoding="utf-8")
 
 
 def _yaml(name: str) -> Any:
+    """A shipped YAML lexicon, parsed without YAML 1.1 booleans."""
     try:
         return yaml.load(_read(name), Loader=_Loader)
     except yaml.YAMLError as e:
@@ -135,6 +137,7 @@ def _yaml(name: str) -> Any:
 
 
 def _check(file: str, where: str, value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``allowed`` (schema labels), else a LexiconError."""
     if value not in allowed:
         raise LexiconError(f"lexicons/{file}: {where}: found {value!r}; allowed: "
                            f"{', '.join(allowed)} (labels of schemas/communique.yaml)")
@@ -142,6 +145,7 @@ def _check(file: str, where: str, value: str, allowed: tuple[str, ...]) -> str:
 
 
 def _strings(file: str, where: str, value: Any) -> tuple[str, ...]:
+    """``value`` as a tuple of non-empty strings, else a LexiconError."""
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise LexiconError(f"lexicons/{file}: {where}: found {value!r}; allowed: a list of "
                            "non-empty strings")
@@ -195,6 +199,7 @@ KNOWN_KEYS = {
 
 
 def _check_keys(file: str, raw: Any) -> None:
+    """Refuse a lexicon file that is no mapping or has a key the loader does not know."""
     if not isinstance(raw, dict):
         raise LexiconError(f"lexicons/{file}: found {type(raw).__name__}; allowed: a mapping")
     unknown = [k for k in raw if k not in KNOWN_KEYS[file]]

@@ -141,11 +141,13 @@ def _title_key(phrase: str, lex: Lexicon) -> str:
 
 
 def _prev_word(text: str, pos: int) -> str:
+    """The word just before ``pos``, lower case ("" at the start)."""
     m = re.search(r"([\w\-]+)\W*$", text[max(0, pos - 40):pos])
     return m.group(1).lower() if m else ""
 
 
 def _next_word(text: str, pos: int) -> str:
+    """The word just after ``pos`` as written ("" at the end)."""
     m = re.match(r"\s+([\w\-']+)", text[pos:pos + 40])
     return m.group(1) if m else ""
 

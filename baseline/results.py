@@ -31,6 +31,7 @@ HEADLINES = (
 
 
 def _communique(*args: str) -> subprocess.CompletedProcess:
+    """Run `communique ARGS` with this interpreter; output captured."""
     return subprocess.run([sys.executable, "-m", "communique", *args], capture_output=True,
                           text=True)
 
@@ -85,6 +86,7 @@ def evaluate(release: Path | None = None, split: str = "test", bootstrap: int = 
 
 
 def _cell(layer: Mapping[str, Any], path: tuple[str, ...]) -> str:
+    """"F1 [lo, hi]" in % for one headline metric of an `eval score` layer result."""
     node: Any = layer
     for key in path[:-1]:
         node = node[key]

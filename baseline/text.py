@@ -126,6 +126,7 @@ def quote_mask(text: str) -> list[bool]:
 
 @functools.lru_cache(maxsize=256)
 def _phrase_regex(phrases: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    """Whole-word alternation of ``phrases``, longest first; a leading "the" matches "The"."""
     alts = []
     for p in sorted(set(phrases), key=lambda s: (-len(s), s)):
         pat = re.escape(p).replace(r"\ ", r"\s+")
