@@ -157,8 +157,11 @@ def init_data_dir(folder: Path, log: Any = None) -> Credentials:
     creds = credentials(folder)
     if (folder / DB_FILE).exists():
         return creds
-    cmd = [str(label_studio_bin()), "init", "--username", creds.username, "--password",
-           creds.password, "--user-token", creds.token, "--enable-legacy-api-token"]
+    # `--opt=value`: a random password may begin with "-", which argparse would take for an
+    # option.
+    cmd = [str(label_studio_bin()), "init", f"--username={creds.username}",
+           f"--password={creds.password}", f"--user-token={creds.token}",
+           "--enable-legacy-api-token"]
     done = subprocess.run(cmd, env=_env(folder, creds), cwd=folder, stdout=log or subprocess.DEVNULL,
                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if done.returncode or not (folder / DB_FILE).exists():

@@ -59,7 +59,7 @@ def ls_template() -> Path:
     except ServerError as e:
         pytest.fail(str(e))
     version = binary.resolve().parent.parent.glob("lib/python*/site-packages/label_studio-*.dist-info")
-    tag = next((p.name.split("-")[1].removesuffix(".dist-info") for p in version), "unknown")
+    tag = next((p.name.removesuffix(".dist-info").split("-")[1] for p in version), "unknown")
     template = ROOT / ".communique" / f"test-label-studio-template-{tag}"
     if not (template / "label_studio.sqlite3").exists():
         template.parent.mkdir(parents=True, exist_ok=True)
