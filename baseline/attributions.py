@@ -155,7 +155,8 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
                                  start=block.start, end=block.end):
             if sent.in_quote(s) or _overlaps((s, e), used) \
                     or re.search(r"\bto\s+$", text[block.start:s]) \
-                    or cancelled(text, e, lex.cancellers):
+                    or cancelled(text, e, lex.cancellers) \
+                    or cancelled(text, e, lex.phrasal.get(text[s:e], ())):
                 continue  # "declined to say", "claimed responsibility": no report
             found_attr = _verb_attribution(text, sent, (s, e), lex)
             if found_attr is not None:

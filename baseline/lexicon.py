@@ -79,6 +79,8 @@ class Lexicon:
     complementisers: tuple[str, ...]
     audiences: tuple[str, ...]
     manner: tuple[str, ...]
+    # verb cue → particles after which it reports nothing
+    phrasal: Mapping[str, tuple[str, ...]]
     # modality label → (cues in the clause before, cues just before, cues just after the
     # trigger), in the order the labels are tried
     modality: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
@@ -329,6 +331,8 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         complementisers=_strings("cues.yaml", "reporting.complementisers", rep["complementisers"]),
         audiences=_strings("cues.yaml", "reporting.audiences", rep["audiences"]),
         manner=_strings("cues.yaml", "reporting.manner", rep["manner"]),
+        phrasal=MappingProxyType({v: _strings("cues.yaml", f"reporting.phrasal.{v}", ps)
+                                  for v, ps in (rep.get("phrasal") or {}).items()}),
         modality=MappingProxyType(modality),
         symmetric_events=frozenset(_check("cues.yaml", "symmetric_events", t,
                                           spec.label("event_type").names)

@@ -97,7 +97,9 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "org_named": re.compile(rf"{b}(?:{poss}\s+|(?i:the|a|an)\s+)?(?:[a-z\-]+\s+){{0,2}}"
                                 rf"(?:{NAME_TOKEN}\s+){{1,4}}{odesc}{e}"),
         # "Sudanese foreign ministry" inside "a Sudanese foreign ministry official"
-        "nested_org": re.compile(rf"{b}{demonym}\s+(?:[a-z]+\s+)?{odesc}{e}"),
+        "nested_org": re.compile(rf"{b}(?:{demonym}\s+)?(?:[a-z]+\s+)?{odesc}{e}"),
+        # "an unnamed [government] official" (guidelines: the institution inside a description)
+        "nested_state": re.compile(rf"{b}(?:{demonym}\s+)?{_alt(lex.state_descriptions)}{e}"),
         # "the ministry", "China's commerce ministry", "Turkish state television", "the U.S.
         # embassy in Manila"
         "org_description": re.compile(
@@ -309,9 +311,15 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
     names = [f for f in _names(text, lex) if outside(f)]
     phrases = [f for f in _phrases(text, lex) if outside(f)]
     heads = {h.lower() for h in lex.organization_heads}
-    inner = [Found(m.start(), m.end(), lex.organization_type, "org_description")
-             for p in phrases if p.type == lex.person_type
-             for m in _patterns(lex)["nested_org"].finditer(text, p.start, p.end)]
+    # "[foreign ministry] spokesman", "A [border guard] official", "four [coast guard] cutters",
+    # "an unnamed [government] official": the institution inside a description of its people
+    holders = [p for p in phrases if p.type in (lex.person_type, lex.group_type)]
+    inner = [Found(m.start(), m.end(), typ, "org_description")
+             for p in holders
+             for name, typ in (("nested_org", lex.organization_type),
+                               ("nested_state", lex.state_type))
+             for m in _patterns(lex)[name].finditer(text, p.start, p.end)
+             if m.end() < p.end and not text[m.start():m.end()].lower().startswith(("the ", "a "))]
     # "A [State Department] spokesperson", "[Philippine Coast Guard] spokesperson Ramon Dizon"
     inner += [Found(m.start(), m.end(), lex.organization_type, "capitalised")
               for p in phrases if p.type == lex.person_type and p.kind != "capitalised"

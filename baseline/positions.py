@@ -65,10 +65,27 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
                         None)
             if attr is not None and (holder is None or found[holder].start < attributions[attr].content[0][0]):
                 holder = attributions[attr].source
+            elif holder is not None:
+                # without a report the holder is the head of the subject ("The League's deputy
+                # secretary-general, Karim Ben Salem, offered …" → the description)
+                holder = _apposition_head(text, found, tops, holder)
+            # "urged X not to Y" opposes Y
+            if target[0] > e and re.search(r"\bnot\s+to\s+$", text[e:target[0]]):
+                label = lex.negation_flips.get(label, label)
             if holder is None:
                 continue
             out.append(FoundPosition(holder, label, target, (s, e), attr))
     return out
+
+
+def _apposition_head(text: str, found: list[Found], tops: set[int], i: int) -> int:
+    """The first mention of the comma apposition that ends with mention ``i``."""
+    while True:
+        prev = next((j for j in tops if found[j].end + 2 == found[i].start
+                     and text[found[j].end:found[i].start] == ", "), None)
+        if prev is None:
+            return i
+        i = prev
 
 
 def _holder(text: str, found: list[Found], tops: set[int], actor_types: set[str], lo: int,
@@ -87,12 +104,12 @@ def _holder(text: str, found: list[Found], tops: set[int], actor_types: set[str]
 def _skip_addressee(text: str, found: list[Found], pos: int, end: int) -> int:
     """Past what stands between a cue and its target: "that", "to", or an addressee and its
     preposition ("urged Kenya to …", "accused Beijing of …")."""
-    m = re.match(r"\s+(?:that|to|on|about|over)\s", text[pos:end])
+    m = re.match(r"\s+(?:that|not\s+to|to|on|about|over)\s", text[pos:end])
     if m:
         return pos + m.end() - 1
     for f in found:
         if f.start > pos and not text[pos:f.start].strip():
-            m = re.match(r"\s+(?:to|of|for)\s", text[f.end:end])
+            m = re.match(r"\s+(?:not\s+to|to|of|for)\s", text[f.end:end])
             if m:
                 return f.end + m.end() - 1
             break

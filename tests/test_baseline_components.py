@@ -173,6 +173,12 @@ def test_events(text, expected):
     # the pronoun in the reported clause holds the stance (it is China's mention)
     ("China said it was concerned about the new tariffs on steel.",
      [("it", "oppose", "concerned about", "the new tariffs on steel", True)]),
+    # "urged X not to Y" opposes Y (guidelines §5)
+    ("Kenya urged both governments not to rush the process.",
+     [("Kenya", "oppose", "urged", "rush the process", False)]),
+    # without a report the holder is the head of the subject's apposition
+    ("The bloc's envoy, Karim Salem, welcomed the vote.",
+     [("The bloc's envoy", "support", "welcomed", "the vote", False)]),
     # the object may stand before the holder
     ("The crash followed sabotage, a charge Chile denies.",
      [("Chile", "oppose", "denies", "a charge", False)]),
@@ -276,8 +282,10 @@ def test_apposition_source_is_the_part_next_to_the_cue():
 def test_definite_description_joins_the_last_person_with_that_office():
     text = ("A ministry official, Youssef Benjelloun, spoke first. A diplomat left. "
             "The official said the talks had failed.")
+    # the institution inside the description is a mention of its own (guidelines §1)
     assert clusters_of(text) == [("A diplomat",),
-                                 ("A ministry official", "Youssef Benjelloun", "The official")]
+                                 ("A ministry official", "Youssef Benjelloun", "The official"),
+                                 ("ministry",)]
 
 
 def test_regression_quotation_of_only_spaces_gives_no_empty_content():
