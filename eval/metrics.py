@@ -69,6 +69,11 @@ def _exact(n_docs: int, g_doc, p_doc, *cols: tuple[np.ndarray, np.ndarray]) -> n
     return _counts(n_docs, multiset_tp(gk, g_doc, pk, n_docs), p_doc, g_doc)
 
 
+def _by_keys(n_docs: int, gold_key, gold_doc, pred_key, pred_doc) -> np.ndarray:
+    """Multiset matching of dense keys (from ``_joint``, which include the document)."""
+    return _counts(n_docs, multiset_tp(gold_key, gold_doc, pred_key, n_docs), pred_doc, gold_doc)
+
+
 def _semeval(gi, pi, cor, partial: bool, g_group, p_group, n_groups: int):
     """SemEval-2013 counts per group after the lexicographic optimal matching."""
     credit2 = (1 + cor) if partial else 2 * cor
@@ -225,35 +230,35 @@ def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     ps = _select(P, P["doc"], mask)
     g = {c: G[c][gs] for c in G}
     p = {c: P[c][ps] for c in P}
-    span = ((g["start"], p["start"]), (g["end"], p["end"]))
-    tally.prf["events/tri_i"] = _exact(n, g["doc"], p["doc"], *span)
-    tally.prf["events/tri_c"] = _exact(n, g["doc"], p["doc"], *span, (g["type"], p["type"]))
+    # Keys are built step by step (trigger, + type, + argument, + role) so that each step packs
+    # into one integer and needs one sort.
+    tri_g, tri_p = _joint((g["doc"], p["doc"]), (g["start"], p["start"]), (g["end"], p["end"]))
+    tally.prf["events/tri_i"] = _by_keys(n, tri_g, g["doc"], tri_p, p["doc"])
+    tc_g, tc_p = _joint((tri_g, tri_p), (g["type"], p["type"]))
+    tally.prf["events/tri_c"] = _by_keys(n, tc_g, g["doc"], tc_p, p["doc"])
     nt = len(types)
-    gk, pk = _joint((g["doc"], p["doc"]), *span, (g["type"], p["type"]))
     ggroup, pgroup = g["doc"] * nt + g["type"], p["doc"] * nt + p["type"]
-    tp = multiset_tp(gk, ggroup, pk, n * nt)
+    tp = multiset_tp(tc_g, ggroup, tc_p, n * nt)
     per = _counts(n * nt, tp, pgroup, ggroup).reshape(n, nt, 4)
     for k, t in enumerate(types):
         if per[:, k, :].any():
             tally.prf[f"events/tri_c/{t}"] = per[:, k, :]
-    g_ent, p_ent = ents
     args = []
-    for side, ent in ((gold, g_ent), (pred, p_ent)):
+    for side, rows, key, ent in ((gold, gs, tc_g, ents[0]), (pred, ps, tc_p, ents[1])):
         A, E, M = side.arguments, side.events, side.mentions
-        rows = _select(A, E["doc"][A["event"]], mask)
-        ev, m = A["event"][rows], A["mention"][rows]
-        args.append({"doc": E["doc"][ev], "ts": E["start"][ev], "te": E["end"][ev],
-                     "type": E["type"][ev], "ms": M["start"][m], "me": M["end"][m],
-                     "role": A["role"][rows], "ent": ent[m]})
+        event_key = np.full(len(E["doc"]), -1, dtype=np.int64)
+        event_key[rows] = key
+        sel = _select(A, E["doc"][A["event"]], mask)
+        ev, m = A["event"][sel], A["mention"][sel]
+        args.append({"doc": E["doc"][ev], "event": event_key[ev], "ms": M["start"][m],
+                     "me": M["end"][m], "role": A["role"][sel], "ent": ent[m]})
     ga, pa = args
-    trig = ((ga["ts"], pa["ts"]), (ga["te"], pa["te"]), (ga["type"], pa["type"]))
-    arg_span = ((ga["ms"], pa["ms"]), (ga["me"], pa["me"]))
-    role = (ga["role"], pa["role"])
-    ent = (ga["ent"], pa["ent"])
-    tally.prf["events/arg_i"] = _exact(n, ga["doc"], pa["doc"], *trig, *arg_span)
-    tally.prf["events/arg_c"] = _exact(n, ga["doc"], pa["doc"], *trig, *arg_span, role)
-    tally.prf["events/arg_i_coref"] = _exact(n, ga["doc"], pa["doc"], *trig, ent)
-    tally.prf["events/arg_c_coref"] = _exact(n, ga["doc"], pa["doc"], *trig, ent, role)
+    ai = _joint((ga["event"], pa["event"]), (ga["ms"], pa["ms"]), (ga["me"], pa["me"]))
+    ac = _joint(ai, (ga["role"], pa["role"]))
+    ci = _joint((ga["event"], pa["event"]), (ga["ent"], pa["ent"]))
+    cc = _joint(ci, (ga["role"], pa["role"]))
+    for name, (gk, pk) in (("arg_i", ai), ("arg_c", ac), ("arg_i_coref", ci), ("arg_c_coref", cc)):
+        tally.prf[f"events/{name}"] = _by_keys(n, gk, ga["doc"], pk, pa["doc"])
     tally.docs["events"] = mask
 
 
@@ -327,8 +332,8 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     gck, pck = _joint((g["doc"], p["doc"]), *[(content_cols[0][:, j], content_cols[1][:, j])
                                               for j in range(2 * max_frag)])
     g["content"], p["content"] = gck, pck
-    cue = ((g["cs"], p["cs"]), (g["ce"], p["ce"]))
-    tally.prf["attributions/cue/exact"] = _exact(n, g["doc"], p["doc"], *cue)
+    cue_g, cue_p = _joint((g["doc"], p["doc"]), (g["cs"], p["cs"]), (g["ce"], p["ce"]))
+    tally.prf["attributions/cue/exact"] = _by_keys(n, cue_g, g["doc"], cue_p, p["doc"])
     cgi, cpi = overlap_pairs(g["doc"], g["cs"], g["ce"], p["doc"], p["cs"], p["ce"])
     cov = tokens.overlap(g["doc"][cgi], g["cs"][cgi], g["ce"][cgi], p["cs"][cpi], p["ce"][cpi])
     tally.prf["attributions/cue/overlap"] = _soft(
@@ -362,10 +367,14 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
         safe = np.where(has, par, 0)
         s["pcs"] = np.where(has, s["cs"][safe] if len(s["cs"]) else -1, -1)
         s["pce"] = np.where(has, s["ce"][safe] if len(s["ce"]) else -1, -1)
-        s["pck"] = np.where(has, s["content"][safe] if len(s["content"]) else -1, -1)
-    tally.prf["attributions/relation/exact"] = _exact(
-        n, g["doc"], p["doc"], *cue, (gck, pck), (g["ss"], p["ss"]), (g["se"], p["se"]),
-        (g["pcs"], p["pcs"]), (g["pce"], p["pce"]), (g["pck"], p["pck"]))
+    # Built step by step so that each step packs into one integer: (cue, content), + source,
+    # + the parent's (cue, content).
+    cc_g, cc_p = _joint((cue_g, cue_p), (gck, pck))
+    cs_g, cs_p = _joint((cc_g, cc_p), (g["ss"], p["ss"]), (g["se"], p["se"]))
+    parent_cc = [np.where(s["parent"] >= 0, cc[np.maximum(s["parent"], 0)] if len(cc) else -1, -1)
+                 for s, cc in ((g, cc_g), (p, cc_p))]
+    rel_g, rel_p = _joint((cs_g, cs_p), tuple(parent_cc))
+    tally.prf["attributions/relation/exact"] = _by_keys(n, rel_g, g["doc"], rel_p, p["doc"])
     gi, pi = cgi[cov > 0], cpi[cov > 0]
     doc = g["doc"][gi]
     overlapping = uniq[c_ov > 0]

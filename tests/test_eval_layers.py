@@ -209,3 +209,13 @@ def test_columns_are_the_same_whatever_the_packing_interval(monkeypatch):
         for table, cols in columns._TABLES.items():
             for c in cols:
                 assert np.array_equal(getattr(a, table)[c], getattr(b, table)[c]), (table, c)
+
+
+@pytest.mark.parametrize("parent, expected", [("p1", 1.0), (None, 0.5)])
+def test_exact_relation_counts_a_nested_attribution_only_with_its_parent_link(parent, expected):
+    gold, pred = _attribution_docs("m2", parent)
+    pred["attributions"][1].update(cue=gold["attributions"][1]["cue"],
+                                   content=gold["attributions"][1]["content"])
+    out = scores(gold, pred, ["attributions"])["attributions"]
+    assert prf(out["relation"]["exact"]) == (expected, expected, expected)
+    assert prf(out["cue"]["exact"]) == (1.0, 1.0, 1.0)
