@@ -350,3 +350,13 @@ def test_worker_processes_give_the_same_bytes(built, tmp_path):
     result = build_release([built["root"] / "docs"], tmp_path / "releases", VERSION,
                            splits_path=built["root"] / "splits.json", workers=2)
     assert differing_files(result.path, built["release"]) == []
+
+
+def test_a_json_lines_corpus_gives_the_same_release(built, tmp_path):
+    lines = [json.dumps(json.loads(p.read_text()), ensure_ascii=False)
+             for p in sorted((built["root"] / "docs").iterdir(), reverse=True)]
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "all.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = build_release([tmp_path / "docs"], tmp_path / "releases", VERSION,
+                           splits_path=built["root"] / "splits.json")
+    assert differing_files(result.path, built["release"]) == []
