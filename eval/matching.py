@@ -11,7 +11,6 @@ import itertools
 from typing import Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 # Python's str.split() separators, so that a token here is what ``text.split()`` yields.
 _SPACE_CODES = np.array([c for c in range(0x3100) if chr(c).isspace()], dtype=np.uint32)

@@ -97,7 +97,8 @@ def semeval_prf(counts: np.ndarray, scheme: str) -> np.ndarray:
     return np.stack([tp, cor + inc + par + spu, tp, cor + inc + par + mis], axis=1)
 
 
-def _select(table: dict[str, np.ndarray], doc: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _select(doc: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Rows whose document is scored."""
     return np.flatnonzero(mask[doc]) if len(doc) else np.zeros(0, dtype=np.int64)
 
 
@@ -107,8 +108,8 @@ def score_mentions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     n = tally.n_docs
     types = load_spec().labels["mention_type"].names
     G, P = gold.mentions, pred.mentions
-    gs = _select(G, G["doc"], mask)
-    ps = _select(P, P["doc"], mask)
+    gs = _select(G["doc"], mask)
+    ps = _select(P["doc"], mask)
     gd, gst, gen, gty = (G[c][gs] for c in ("doc", "start", "end", "type"))
     pd, pst, pen, pty = (P[c][ps] for c in ("doc", "start", "end", "type"))
     gi, pi = overlap_pairs(gd, gst, gen, pd, pst, pen)
@@ -148,7 +149,7 @@ def score_actors(tally: Tally, gold: Side, pred: Side, mask: np.ndarray) -> None
     sides = []
     for side in (gold, pred):
         C, M = side.clusters, side.mentions
-        rows = _select(C, C["doc"], mask)
+        rows = _select(C["doc"], mask)
         m = C["mention"][rows]
         sides.append((C["doc"][rows], C["cluster"][rows], M["start"][m], M["end"][m]))
     (gd, gk, gs, ge), (pd, pk, ps, pe) = sides
@@ -226,8 +227,8 @@ def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     n = tally.n_docs
     types = load_spec().labels["event_type"].names
     G, P = gold.events, pred.events
-    gs = _select(G, G["doc"], mask)
-    ps = _select(P, P["doc"], mask)
+    gs = _select(G["doc"], mask)
+    ps = _select(P["doc"], mask)
     g = {c: G[c][gs] for c in G}
     p = {c: P[c][ps] for c in P}
     # Keys are built step by step (trigger, + type, + argument, + role) so that each step packs
@@ -248,7 +249,7 @@ def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
         A, E, M = side.arguments, side.events, side.mentions
         event_key = np.full(len(E["doc"]), -1, dtype=np.int64)
         event_key[rows] = key
-        sel = _select(A, E["doc"][A["event"]], mask)
+        sel = _select(E["doc"][A["event"]], mask)
         ev, m = A["event"][sel], A["mention"][sel]
         args.append({"doc": E["doc"][ev], "event": event_key[ev], "ms": M["start"][m],
                      "me": M["end"][m], "role": A["role"][sel], "ent": ent[m]})
@@ -301,7 +302,7 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     sides = []
     for side in (gold, pred):
         A, F, M = side.attributions, side.fragments, side.mentions
-        rows = _select(A, A["doc"], mask)
+        rows = _select(A["doc"], mask)
         renum = np.full(len(A["doc"]), -1, dtype=np.int64)
         renum[rows] = np.arange(len(rows))
         src = A["source"][rows]
@@ -403,7 +404,7 @@ def score_positions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     sides = []
     for side, ent in ((gold, g_ent), (pred, p_ent)):
         Q = side.positions
-        rows = _select(Q, Q["doc"], mask)
+        rows = _select(Q["doc"], mask)
         sides.append({"doc": Q["doc"][rows], "ent": ent[Q["holder"][rows]],
                       "ts": Q["target_start"][rows], "te": Q["target_end"][rows],
                       "stance": Q["stance"][rows]})
