@@ -122,6 +122,7 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
     for block in sentences(text, lex.abbreviations):
         sent = _Sentence(text, block, found, actor_types, quotes, tops)
         used: list[tuple[int, int]] = []
+        passives: list[int] = []
         before = len(out)
         for m in _nesting_regex(lex).finditer(text, block.start, block.end):
             k = next(i for i in range(len(lex.nesting)) if m.group(f"o{i}") is not None)
@@ -151,21 +152,48 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
                 out.append(FoundAttribution(_kind(text, sent, [content], lex), src, (s, e),
                                             (content,)))
                 used.append((s, e))
-        for s, e in find_phrases(text, lex.reporting_verbs, ignore_case=False,
+        for s, e in find_phrases(text, lex.reporting_verbs + lex.passive, ignore_case=False,
                                  start=block.start, end=block.end):
             if sent.in_quote(s) or _overlaps((s, e), used) \
                     or re.search(r"\bto\s+$", text[block.start:s]) \
                     or cancelled(text, e, lex.cancellers) \
                     or cancelled(text, e, lex.phrasal.get(text[s:e], ())):
                 continue  # "declined to say", "claimed responsibility": no report
+            by = re.match(r"\s+by\s+", text[e:block.end])
+            if by and text[s:e] in lex.passive:
+                # a passive cue: its source follows "by"; its content is the sentence's other
+                # report, linked below
+                mediator = sent.mention_after(e + by.end(), 0)
+                passives.append(len(out))
+                out.append(FoundAttribution(lex.indirect_type, mediator, (s, e), ()))
+                used.append((s, e))
+                continue
+            if text[s:e] not in lex.reporting_verbs:
+                continue  # a passive-only cue used actively ("published a report")
             found_attr = _verb_attribution(text, sent, (s, e), lex)
             if found_attr is not None:
                 out.append(found_attr)
                 used.append((s, e))
         if len(out) == before:
             _continue_quote(text, sent, out, lex)
+        _carry_by_passives(out, before, passives)
         _nest_closing_reports(text, out, before)
     return _without_empty(out)
+
+
+def _carry_by_passives(out: list[FoundAttribution], first: int, passives: list[int]) -> None:
+    """Give each passive report of a sentence ("quoted by a newspaper") the content of the
+    sentence's nearest other report, which becomes its child. ``out[first:]`` is the sentence;
+    a passive report with no other report keeps no content (and is dropped)."""
+    for p in passives:
+        others = [k for k in range(first, len(out)) if k not in passives and out[k].parent is None
+                  and out[k].content]
+        if not others:
+            continue
+        k = min(others, key=lambda k: abs(out[k].cue[0] - out[p].cue[0]))
+        child = out[k]
+        out[p] = FoundAttribution(child.type, out[p].source, out[p].cue, child.content)
+        out[k] = FoundAttribution(child.type, child.source, child.cue, child.content, p)
 
 
 def _without_empty(out: list[FoundAttribution]) -> list[FoundAttribution]:
@@ -187,11 +215,12 @@ def _nest_closing_reports(text: str, out: list[FoundAttribution], first: int) ->
     (guidelines §4). ``out[first:]`` are the attributions of one sentence."""
     for k in range(first, len(out)):
         inner = out[k]
-        if inner.parent is not None:
+        if inner.parent is not None or not inner.content:
             continue
         for j in range(first, len(out)):
             outer = out[j]
-            if j == k or outer.cue[0] <= inner.cue[1] or outer.parent is not None:
+            if j == k or outer.cue[0] <= inner.cue[1] or outer.parent is not None \
+                    or not outer.content:
                 continue
             last = inner.content[-1]
             # the outer report's content starts the sentence and swallows the inner report

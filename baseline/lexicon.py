@@ -79,6 +79,7 @@ class Lexicon:
     complementisers: tuple[str, ...]
     audiences: tuple[str, ...]
     manner: tuple[str, ...]
+    passive: tuple[str, ...]
     # verb cue → particles after which it reports nothing
     phrasal: Mapping[str, tuple[str, ...]]
     # modality label → (cues in the clause before, cues just before, cues just after the
@@ -331,6 +332,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
         complementisers=_strings("cues.yaml", "reporting.complementisers", rep["complementisers"]),
         audiences=_strings("cues.yaml", "reporting.audiences", rep["audiences"]),
         manner=_strings("cues.yaml", "reporting.manner", rep["manner"]),
+        passive=_strings("cues.yaml", "reporting.passive", rep["passive"]),
         phrasal=MappingProxyType({v: _strings("cues.yaml", f"reporting.phrasal.{v}", ps)
                                   for v, ps in (rep.get("phrasal") or {}).items()}),
         modality=MappingProxyType(modality),

@@ -171,7 +171,8 @@ def cancelled(text: str, end: int, cancellers: tuple[str, ...]) -> bool:
 
 
 def relative_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of non-restrictive relative clauses (", which …,", ", who …,") in ``[start, end)``:
-    a mention inside one is not the subject of the main clause."""
+    """Spans of non-restrictive relative clauses (", which …,", ", who …,") and passive
+    parentheticals (", quoted by a newspaper,") in ``[start, end)``: a mention inside one is
+    not the subject of the main clause."""
     return [(start + m.start(), start + m.end()) for m in
-            re.finditer(r",\s+(?:which|who|whose|where)\b[^,]*,", text[start:end])]
+            re.finditer(r",\s+(?:which|who|whose|where|\w+ed\s+by)\b[^,]*,", text[start:end])]

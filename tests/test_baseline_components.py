@@ -122,6 +122,10 @@ def attr_rows(text, found, attrs):
     ("Peru's envoy said that the deal was dead, the news agency Nordwave reported.",
      [("indirect", "Peru's envoy", "said", ["the deal was dead"], 1),
       ("indirect", "the news agency Nordwave", "reported", ["the deal was dead"], None)]),
+    # a passive cue: the mediator after "by" carries the sentence's other report
+    ("A spokesman, quoted by a state-run newspaper, said the talks had failed.",
+     [("indirect", "a state-run newspaper", "quoted", ["the talks had failed"], None),
+      ("indirect", "A spokesman", "said", ["the talks had failed"], 0)]),
     ("Russia told reporters that the deal was dead.",
      [("indirect", "Russia", "told", ["the deal was dead"], None)]),
 ])
