@@ -183,7 +183,10 @@ def _names(text: str, lex: Lexicon) -> list[Found]:
     for s, e in find_phrases(text, lex.capitals, ignore_case=False):
         cap = re.sub(r"\s+", " ", text[s:e])
         ent = lex.capitals["the " + cap[4:] if cap.startswith("The ") else cap]
-        if _prev_word(text, s) in lex.place_prepositions:
+        after = _next_word(text, e)
+        if _prev_word(text, s) in lex.place_prepositions or (
+                re.search(r"\b[Tt]he\s+$", text[max(0, s - 4):s]) and after in lex.triggers):
+            # "talks in Moscow"; "the Kampala round" (a place premodifying an event noun)
             cands.append(Found(s, e, lex.location_type, "place"))
         else:
             cands.append(Found(s, e, lex.state_type, "capital", ent.name, ent.wikidata))
