@@ -136,12 +136,13 @@ def _matrix_svg(types: list[str], matrix: np.ndarray) -> str:
 
 
 def _marked(text: str, spans: Sequence[tuple[int, int, str, str]]) -> str:
-    """The text with ``(start, end, verdict, label)`` spans as <mark>s; where spans overlap,
-    the segment takes the first covering span."""
+    """The text with ``(start, end, verdict, label)`` spans as <mark>s; where spans nest or
+    overlap, a segment takes the shortest span covering it, so inner mentions stay visible."""
     cuts = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans)})
     out = []
     for a, b in zip(cuts, cuts[1:]):
-        cover = [sp for sp in spans if sp[0] <= a and b <= sp[1]]
+        cover = sorted((sp for sp in spans if sp[0] <= a and b <= sp[1]),
+                       key=lambda sp: sp[1] - sp[0])
         piece = _e(text[a:b])
         if cover:
             s, e, verdict, label = cover[0]
