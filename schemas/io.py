@@ -119,7 +119,8 @@ def iter_raw_documents(path: Path, lines: bool | None = None) -> Iterator[tuple[
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     if lines or (lines is None and path.suffix == ".jsonl"):
-        for lineno, line in enumerate(text.splitlines(), 1):
+        # split("\n"), not splitlines(): U+2028 and friends may stand inside a JSON string.
+        for lineno, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:

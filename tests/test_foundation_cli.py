@@ -103,3 +103,32 @@ def test_summary_json():
     assert s["documents"] == 1
     assert s["layers"]["mentions"] == {"total": 8, "labels": {"GROUP": 3, "LOCATION": 1, "PERSON": 1, "STATE": 2, "TIME": 1}}
     assert s["layers"]["positions"]["labels"] == {"oppose": 1}
+
+
+def test_validate_corpus_root_checks_documents_and_release_manifests(tmp_path):
+    root = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus" / "documents", root / "documents")
+    (root / "splits.json").write_text('{"assignments": {}}', encoding="utf-8")
+    release = root / "releases" / "v9.9.9"
+    shutil.copytree(ROOT / "corpus" / "releases" / "v0.1.0", release)
+    done = run("validate", str(root))
+    assert done.returncode == 0, done.stderr
+    assert f"release {release}: every file matches its MANIFEST.json" in done.stdout
+    card = release / "README.md"
+    card.write_text(card.read_text(encoding="utf-8") + "tampered\n", encoding="utf-8")
+    done = run("validate", str(root))
+    assert done.returncode == 2
+    assert f"{release}: -: MANIFEST.json: " in done.stderr
+    assert "README.md" in done.stderr
+
+
+def test_regression_jsonl_with_line_separator_inside_a_string(tmp_path):
+    """JSON Lines were split with str.splitlines(), which also breaks at U+2028."""
+    from communique.schemas.io import write_jsonl
+
+    doc = json.loads(MINI.read_text(encoding="utf-8"))
+    path = tmp_path / "docs.jsonl"
+    doc["title"] = "Norway\u2028and Chile\x85sign"
+    write_jsonl(path, [doc])
+    done = run("validate", str(path))
+    assert done.returncode == 0, done.stderr

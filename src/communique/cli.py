@@ -35,9 +35,27 @@ def _print_problems(problems: Sequence[object]) -> None:
         print(p, file=sys.stderr)
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def _corpus_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """Document paths to validate, and release folders to verify. A folder with a `documents/`
+    subfolder is a corpus root: its documents are `documents/`, and the release folders below it
+    (those with a MANIFEST.json) are checked against their manifests."""
     from communique.schemas.io import release_folders
-    from communique.schemas.validate import check_paths, check_predictions
+
+    docs: list[Path] = []
+    releases: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir() and (p / "documents").is_dir():
+            docs.append(p / "documents")
+            releases += release_folders(p)
+        else:
+            docs.append(p)
+            if p.is_dir():
+                releases += release_folders(p)
+    return docs, releases
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from communique.schemas.validate import Problem, check_paths, check_predictions
 
     if args.predictions:
         gold_paths = args.gold or args.paths
@@ -58,12 +76,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"valid: {len(preds)} prediction line(s) in {args.predictions} against "
               f"{len(by_id)} gold document(s)")
         return EXIT_OK
-    paths = args.paths or [DEFAULT_CORPUS]
+    paths, releases = _corpus_paths(args.paths or [DEFAULT_CORPUS])
     result = check_paths(paths)
-    releases = [r for p in paths if Path(p).is_dir() for r in release_folders(p)]
     if releases:
-        print("not documents (release folders; check one with `communique release verify`): "
-              + ", ".join(map(str, releases)), file=sys.stderr)
+        from communique.corpus.release import verify_release
+
+        for folder in releases:
+            problems = verify_release(folder)
+            result.problems.extend(Problem(str(folder), "-", "MANIFEST.json", p) for p in problems)
+            if not problems:
+                print(f"release {folder}: every file matches its MANIFEST.json")
     if result.problems:
         _print_problems(result.problems)
         bad = len({(p.place, p.doc_id) for p in result.problems})
