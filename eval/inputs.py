@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from communique.schemas.io import InputError, iter_raw_documents
-from communique.schemas.model import LAYERS, Document
+from communique.schemas.model import LAYERS
 from communique.schemas.validate import Problem, check_paths, validate_document, validate_prediction
 
 # What a release folder holds (written by the release build): a manifest naming the documents
@@ -111,6 +111,14 @@ def _gold(docs: list[dict[str, Any]], corpus: str, release: str, split: str) -> 
     return Gold(docs, corpus, release, split, {d["id"]: d["text"] for d in docs})
 
 
+@dataclass(frozen=True, slots=True)
+class _GoldText:
+    """What prediction validation reads of a gold document (its text), without building the
+    whole Document."""
+
+    text: str
+
+
 def _prediction_rows(path: Path) -> Iterator[tuple[str, Any]]:
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -147,7 +155,7 @@ def load_predictions(path: Path, gold: Gold, missing: str
     if not path.exists():
         raise InputProblems([f"{path}: no such file; allowed: a prediction JSON Lines file or "
                              "Parquet file"])
-    docs = {d["id"]: Document.from_dict(d) for d in gold.documents}
+    docs = {d["id"]: _GoldText(d["text"]) for d in gold.documents}
     preds: dict[str, dict[str, Any]] = {}
     first: dict[str, str] = {}
     problems: list[Problem | str] = []
