@@ -743,3 +743,19 @@ def demo_release(corpus: Path = Path("corpus/documents"), out: Path | None = Non
                     ds = load_release(result.path, config, split, Path(tmp) / "hf-cache")
                     loaded.setdefault(config, {})[split] = len(ds)
         return loaded
+
+
+def export_documents(folder: Path, out: Path) -> int:
+    """Write every document of a release as canonical JSON files ``out/<id>.json`` (atomic per
+    file); return how many. Withheld texts must be rehydrated first."""
+    from communique.schemas.io import write_document
+    from communique.schemas.model import LAYERS, METADATA_FIELDS, Document
+
+    n = 0
+    for _split, row in _release_documents(folder):
+        if row.get("text") is None:
+            raise ValueError(f"{folder}: document {row['id']} has its text withheld; run "
+                             "`communique release rehydrate` first")
+        write_document(Document.from_dict({k: row[k] for k in (*METADATA_FIELDS, *LAYERS)}), out)
+        n += 1
+    return n

@@ -120,6 +120,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_documents(args: argparse.Namespace) -> int:
+    from .release import export_documents
+
+    code = _check_release(args.release)
+    if code:
+        return code
+    try:
+        n = export_documents(args.release, args.out)
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {n} canonical document(s) of {args.release} to {args.out}")
+    return EXIT_OK
+
+
+def _check_release(folder: Path) -> int:
+    """0 when ``folder`` matches its manifest; else print every problem and return 2."""
+    from .release import verify_release
+
+    problems = verify_release(folder)
+    for p in problems:
+        print(p, file=sys.stderr)
+    return EXIT_INVALID if problems else EXIT_OK
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from .release import load_release, read_manifest
 
@@ -225,6 +250,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v = sub.add_parser("verify", help="check a release folder against its MANIFEST.json")
     v.add_argument("release", type=Path)
     v.set_defaults(func=cmd_verify)
+
+    x = sub.add_parser("export-documents", help="write a release's documents as canonical JSON",
+                       description="Check the release against its manifest, then write each of "
+                                   "its documents as OUT/<id>.json (canonical JSON), e.g. to "
+                                   "rebuild it and compare, or to score against a folder.")
+    x.add_argument("release", type=Path)
+    x.add_argument("--out", type=Path, required=True)
+    x.set_defaults(func=cmd_export_documents)
 
     ld = sub.add_parser("load", help="load every config and split with datasets (offline)")
     ld.add_argument("release", type=Path)

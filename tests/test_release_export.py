@@ -1,0 +1,41 @@
+"""A release holds everything needed to rebuild it: its documents, exported back to canonical
+JSON, rebuild the same version byte for byte."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from communique.corpus.release import differing_files, latest_release
+from communique.schemas.validate import check_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "communique", *args], cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_latest_release_rebuilds_byte_identical_from_its_own_documents(tmp_path):
+    release = latest_release(ROOT / "corpus" / "releases")
+    docs = tmp_path / "docs"
+    done = run("release", "export-documents", str(release), "--out", str(docs))
+    assert done.returncode == 0, done.stderr
+    assert check_paths([docs]).problems == []
+    version = release.name.removeprefix("v")
+    done = run("release", "build", "--version", version, "--corpus", str(docs),
+               "--out", str(tmp_path / "releases"))
+    assert done.returncode == 0, done.stderr
+    assert differing_files(release, tmp_path / "releases" / release.name) == []
+
+
+def test_export_refuses_a_tampered_release(tmp_path):
+    import shutil
+
+    release = latest_release(ROOT / "corpus" / "releases")
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    (copy / "MANIFEST.json").write_text("{}", encoding="utf-8")
+    done = run("release", "export-documents", str(copy), "--out", str(tmp_path / "docs"))
+    assert done.returncode == 2
+    assert not (tmp_path / "docs").exists()
