@@ -13,7 +13,7 @@ from typing import Callable
 
 from .attributions import FoundAttribution
 from .lexicon import Lexicon
-from .mentions import Found
+from .mentions import Found, top_level
 from .text import Block, find_phrases
 
 
@@ -52,6 +52,7 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
 
+    tops = top_level(found)
     by_key: dict[tuple[str, str], int] = {}
     persons: list[int] = []           # full person names seen so far (indices)
     titled: dict[str, int] = {}       # title → the person last introduced with it
@@ -123,7 +124,7 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
             orgs.append(i)
             continue
         elif f.kind == "pronoun":
-            ante = _antecedent(text, found, i, f, lex)
+            ante = _antecedent(text, found, i, f, lex, tops)
             if ante is not None:
                 found[i] = Found(f.start, f.end, found[ante].type, f.kind)
                 join(ante, i)
@@ -202,16 +203,17 @@ def _apposition(text: str, found: list[Found], i: int, join: Callable[[int, int]
     return done
 
 
-def _antecedent(text: str, found: list[Found], i: int, pronoun: Found, lex: Lexicon
-                ) -> int | None:
-    """The nearest preceding whole mention of a type the pronoun may refer to (its lexicon
-    `antecedents`), never more than ~400 code points back."""
+def _antecedent(text: str, found: list[Found], i: int, pronoun: Found, lex: Lexicon,
+                tops: set[int]) -> int | None:
+    """The nearest preceding whole mention (one of ``tops``, not nested in another) of a type
+    the pronoun may refer to (its lexicon `antecedents`), never more than ~400 code points
+    back."""
     allowed = lex.pronouns[text[pronoun.start:pronoun.end].lower()][1]
     for j in range(i - 1, -1, -1):
         f = found[j]
         if pronoun.start - f.end > 400:
             return None
-        if f.type in allowed and f.kind != "demonym" and f.end <= pronoun.start:
+        if f.type in allowed and f.kind != "demonym" and f.end <= pronoun.start and j in tops:
             return j
     return None
 

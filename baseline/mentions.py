@@ -98,6 +98,11 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
                                 rf"(?:{NAME_TOKEN}\s+){{1,4}}{odesc}{e}"),
         # "Sudanese foreign ministry" inside "a Sudanese foreign ministry official"
         "nested_org": re.compile(rf"{b}(?:{demonym}\s+)?(?:[a-z]+\s+)?{odesc}{e}"),
+        # "a joint secretary in [the Indian foreign ministry]": the institution a description's
+        # complement names
+        "complement_org": re.compile(
+            rf"\b(?:in|at|of|for|from)\s+(?P<np>(?:the|a|an)\s+(?:{demonym}\s+)?"
+            rf"(?:[a-z\-]+\s+)?{odesc}){e}"),
         # "an unnamed [government] official" (guidelines: the institution inside a description)
         "nested_state": re.compile(rf"{b}(?:{demonym}\s+)?{_alt(lex.state_descriptions)}{e}"),
         # "the ministry", "China's commerce ministry", "Turkish state television", "the U.S.
@@ -323,6 +328,9 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
                                ("nested_state", lex.state_type))
              for m in _patterns(lex)[name].finditer(text, p.start, p.end)
              if m.end() < p.end and not text[m.start():m.end()].lower().startswith(("the ", "a "))]
+    inner += [Found(m.start("np"), m.end("np"), lex.organization_type, "org_description")
+              for p in holders
+              for m in _patterns(lex)["complement_org"].finditer(text, p.start, p.end)]
     # "A [State Department] spokesperson", "[Philippine Coast Guard] spokesperson Ramon Dizon"
     inner += [Found(m.start(), m.end(), lex.organization_type, "capitalised")
               for p in phrases if p.type == lex.person_type and p.kind != "capitalised"
