@@ -745,8 +745,9 @@ def _span_warnings(span: Span, kind: str) -> list[str]:
 def lint(doc: Document) -> list[tuple[str, str]]:
     """Style warnings (JSON path, message) for what breaks the guidelines but not the schema:
     span extents (white space at the edges, a possessive clitic, final punctuation, enclosing
-    quotation marks, content starting with "that"), a mention nested in a mention of the same
-    actor, and a holder that should be the attribution's source. They are for review."""
+    quotation marks, content starting with "that"), a place or time that fills no event
+    argument, a mention nested in a mention of the same actor, and a holder that should be the
+    attribution's source. They are for review."""
     found: list[tuple[str, str]] = []
     for i, m in enumerate(doc.mentions):
         found += [(f"$.mentions[{i}]", w) for w in _span_warnings(m.span, "mention")]
@@ -759,6 +760,12 @@ def lint(doc: Document) -> list[tuple[str, str]]:
     for i, p in enumerate(doc.positions):
         found += [(f"$.positions[{i}].target", w) for w in _span_warnings(p.target, "target")]
         found += [(f"$.positions[{i}].evidence", w) for w in _span_warnings(p.evidence, "evidence")]
+    used = {a.mention_id for e in doc.events for a in e.arguments}
+    arguments_only = ("LOCATION", "TIME")
+    found += [(f"$.mentions[{i}]", f"{m.type} mention {m.id} {json.dumps(m.text, ensure_ascii=False)} "
+                                   "fills no event argument; places and times are marked only as "
+                                   "arguments")
+              for i, m in enumerate(doc.mentions) if m.type in arguments_only and m.id not in used]
     return found + _coreference_warnings(doc)
 
 

@@ -226,6 +226,8 @@ def test_lint_warns_about_span_extents_at_the_span() -> None:
         "with 'that'; the complementiser stays outside the content",
         "l.cmq:6:79: warning: $.mentions[1]: mention \"“Peru”\" is enclosed in quotation marks; "
         "the marks stay outside the span",
+        "l.cmq:6:79: warning: $.mentions[1]: LOCATION mention m2 \"“Peru”\" fills no event "
+        "argument; places and times are marked only as arguments",
     ]
     assert parse_and_lint(BASE, "x.cmq")[1] == []
 
@@ -235,7 +237,7 @@ def test_cli_lint_prints_warnings_and_keeps_exit_code(tmp_path: Path) -> None:
     f.write_text(LINTED, encoding="utf-8")
     done = _run("build", str(f), "--check", "--lint", cwd=tmp_path)
     assert done.returncode == 0
-    assert len([x for x in done.stderr.splitlines() if ": warning: " in x]) == 5
+    assert len([x for x in done.stderr.splitlines() if ": warning: " in x]) == 6
     done = _run("build", str(f), "--check", cwd=tmp_path)
     assert done.stderr == ""
 
@@ -273,3 +275,15 @@ def test_lint_warns_about_a_file_saved_with_crlf_line_ends() -> None:
     assert [str(w) for w in warnings] == [
         "w.cmq:6:1: warning: the file has CRLF line ends, so the text keeps a CR before every "
         "line break; save it with LF line ends unless the article really has CRs"]
+
+
+def test_lint_warns_about_places_and_times_outside_events() -> None:
+    markup = BASE.replace("[Chile]{m1 STATE} [said]{t1.cue}",
+                          "[Chile]{m1 STATE} [said]{t1.cue} on [Friday]{m3 TIME}")
+    _, warnings = parse_and_lint(markup, "x.cmq")
+    assert [str(w) for w in warnings] == [
+        "x.cmq:7:46: warning: $.mentions[1]: TIME mention m3 \"Friday\" fills no event argument; "
+        "places and times are marked only as arguments"]
+    used = markup.replace("e1 CONSULT future actor=m1 recipient=m2",
+                          "e1 CONSULT future actor=m1 recipient=m2 time=m3")
+    assert parse_and_lint(used, "x.cmq")[1] == []
