@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .attributions import FoundAttribution
-from .lexicon import Lexicon
+from .lexicon import Entity, Lexicon
 from .mentions import Found, top_level
-from .text import Block, find_phrases
+from .text import DATELINE, Block, find_phrases
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +97,7 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
             okey = _org_key(span, lex)
             ent = next((e for e in lex.names.values() if okey.startswith(e.name.lower() + " ")),
                        None)
+            ent = ent or _dateline_state(text, lex)
             if ent is not None:
                 key = (f.type, ent.name)
             else:
@@ -153,6 +154,16 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
         else:
             clusters.append(_cluster(text, found, members))
     return found, sorted(clusters, key=lambda c: c.members[0])
+
+
+def _dateline_state(text: str, lex: Lexicon) -> Entity | None:
+    """The state whose capital opens the article's dateline ("NEW DELHI, March 3 (…) -"): the
+    government an unqualified "the government" most likely means."""
+    m = DATELINE.match(text.lstrip())
+    if not m:
+        return None
+    city = m.group().split(",")[0].split("/")[0].strip()
+    return next((e for c, e in lex.capitals.items() if c.upper() == city), None)
 
 
 def _org_key(span: str, lex: Lexicon) -> str:

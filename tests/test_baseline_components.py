@@ -300,3 +300,10 @@ def test_regression_quotation_of_only_spaces_gives_no_empty_content():
     text = "said \u201c \u201d"
     found, _, attrs = analyse(text)
     assert all(e > s for a in attrs for s, e in a.content)
+
+
+def test_unqualified_government_is_the_dateline_state():
+    text = "NEW DELHI, March 3 (Meridian Wire) - China protested. The government rejected it."
+    assert ("India", ("The government",)) in [
+        (c.name, tuple(text[m.start:m.end] for m in (analyse(text)[0][k] for k in c.members)))
+        for c in analyse(text)[1]]
