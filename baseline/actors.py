@@ -100,6 +100,7 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
             ent = ent or _dateline_state(text, lex)
             if ent is not None:
                 key = (f.type, ent.name)
+                found[i] = Found(f.start, f.end, f.type, f.kind, ent.name, ent.wikidata, f.title)
             else:
                 last = next((j for j in range(i - 1, -1, -1) if found[j].type == lex.state_type),
                             None)
@@ -187,7 +188,7 @@ def _joint(span: str, lex: Lexicon) -> bool:
 def _cluster(text: str, found: list[Found], members: list[int]) -> Cluster:
     """A cluster of ``members`` named by its gazetteer entry, else its longest proper name,
     else its longest description."""
-    names = [found[m] for m in members if found[m].kind in ("name", "capital")]
+    names = [found[m] for m in members if found[m].key is not None]
     if names:
         return Cluster(tuple(members), found[members[0]].type, names[0].key or "", names[0].wikidata)
     proper = [found[m] for m in members if found[m].kind in ("titled_name", "capitalised")]
