@@ -140,6 +140,12 @@ def _participants(text: str, found: list[Found], actors: list[int], s: int, e: i
                 not nominal and len(words) <= 1 or
                 words and words[0].lower() in lex.recipient_prepositions and len(words) <= 3):
             recipient = first
+    if nominal and actor is None and recipient is not None and \
+            re.fullmatch(r"\s+between\s+", text[e:found[recipient].start]):
+        # "talks between X and Y": X acts, Y receives (a joint mention stays the actor)
+        actor = recipient
+        recipient = next((i for i in after if text[found[actor].end:found[i].start] == " and "),
+                         None)
     out: list[tuple[str, int]] = []
     if actor is not None and found[actor].kind == "coordination" and etype in lex.symmetric_events \
             and recipient is None:

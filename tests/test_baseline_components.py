@@ -160,6 +160,9 @@ def event_rows(text, found, events):
     ("Japan will impose sanctions.", [("SANCTION", "sanctions", "future", [("actor", "Japan")])]),
     ("Egypt did not attack.", [("ASSAULT", "attack", "negated", [("actor", "Egypt")])]),
     ("Brazil could withdraw.", [("RETREAT", "withdraw", "hypothetical", [("actor", "Brazil")])]),
+    # "talks between X and Y"
+    ("The talks between Kenya and Uganda ended.",
+     [("CONSULT", "talks", "asserted", [("actor", "Kenya"), ("recipient", "Uganda")])]),
     # a place premodifying an event noun is its location (guidelines §3)
     ("Egypt will attend the Kampala round.",
      [("CONSULT", "round", "future", [("actor", "Egypt"), ("location", "Kampala")])]),
