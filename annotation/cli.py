@@ -199,7 +199,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                     "pre-annotations")
     q.add_argument("--model-version", help="model_version of the predictions")
     q.add_argument("--project", default="Communiqué", help="project title (default Communiqué)")
-    q.add_argument("--batch", type=int, default=500, help="tasks per import request")
+    q.add_argument("--batch", type=int, default=2000, help="tasks per import request")
     data_opt(q)
     q.set_defaults(func=cmd_push)
 

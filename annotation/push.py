@@ -16,7 +16,7 @@ from .convert import DATA_DOCUMENT, results_for, task_for
 from .ls_config import labeling_config
 
 DEFAULT_PROJECT = "Communiqué"
-BATCH = 500
+BATCH = 2000  # tasks per request: each request also has a cost that grows with the project
 T = TypeVar("T")
 
 
@@ -74,20 +74,29 @@ class PushError(Exception):
     """Label Studio refused an import; the message carries its answer."""
 
 
-def import_tasks(ls: Any, project_id: int, tasks: list[dict[str, Any]]) -> None:
-    """POST tasks to the project's import endpoint as plain JSON.
+def post_json(ls: Any, path: str, payload: Any) -> Any:
+    """POST a JSON body with the SDK's own authenticated HTTP client; the answer's JSON.
 
-    The SDK's ``projects.import_tasks`` walks every task through its typed serialiser first,
-    which costs more client time than the server needs for the import itself; the request is the
-    same, so it goes through the SDK's own authenticated HTTP client directly.
+    The SDK's typed methods walk every task through their serialiser first, which costs more
+    client time than the server needs for the import itself; the request is the same.
     """
-    body = json.dumps(tasks, ensure_ascii=False).encode("utf-8")
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     resp = ls._client_wrapper.httpx_client.request(
-        f"api/projects/{project_id}/import", method="POST", content=body,
-        headers={"Content-Type": "application/json"}, request_options={"timeout_in_seconds": 600})
+        path, method="POST", content=body, headers={"Content-Type": "application/json"},
+        request_options={"timeout_in_seconds": 600})
     if resp.status_code >= 400:
-        raise PushError(f"Label Studio refused the import ({resp.status_code}): "
+        raise PushError(f"Label Studio refused POST {path} ({resp.status_code}): "
                         f"{resp.text[:500]}")
+    return resp.json()
+
+
+def import_tasks(ls: Any, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
+    """Import tasks into the project; their new ids, in the order given."""
+    answer = post_json(ls, f"api/projects/{project_id}/import?return_task_ids=true", tasks)
+    ids = answer.get("task_ids") or []
+    if len(ids) != len(tasks):
+        raise PushError(f"Label Studio created {len(ids)} task(s) for {len(tasks)} sent")
+    return ids
 
 
 def ensure_project(ls: Any, title: str, config: str | None = None) -> tuple[int, bool, bool]:
@@ -147,15 +156,21 @@ def push(ls: Any, docs: Sequence[Document], *, title: str = DEFAULT_PROJECT,
         task: dict[str, Any] = {"data": task_for(doc)}
         if gold:
             task["annotations"] = [{"result": results_for(doc), "ground_truth": True}]
-        if doc.id in preds:
-            task["predictions"] = [{"result": results_for(prediction_document(preds[doc.id], doc)),
-                                    "model_version": model_version}]
         return task
 
     new = [d for d in docs if d.id not in existing]
     done = 0
     for chunk in progress(_batches(new, batch), (len(new) + batch - 1) // batch, "push"):
-        import_tasks(ls, pid, [task_json(d) for d in chunk])
+        ids = import_tasks(ls, pid, [task_json(d) for d in chunk])
+        # Predictions go to their own bulk endpoint once the tasks exist: the task import
+        # checks each prediction against the config region by region, which costs more than
+        # the import itself (`ls pull` checks every result on the way back anyway).
+        with_preds = [(tid, d) for tid, d in zip(ids, chunk, strict=True) if d.id in preds]
+        if with_preds:
+            post_json(ls, f"api/projects/{pid}/import/predictions", [
+                {"task": tid, "model_version": model_version,
+                 "result": results_for(prediction_document(preds[d.id], d))}
+                for tid, d in with_preds])
         done += len(chunk)
     report.tasks_created = done
     if gold:

@@ -107,6 +107,9 @@ def _env(folder: Path, creds: Credentials) -> dict[str, str]:
         # No error reports to the vendor's Sentry (its default DSN): no network but loopback.
         "SENTRY_DSN": "",
         "FRONTEND_SENTRY_DSN": "",
+        # The bulk prediction import of 1.23 that creates predictions in batches (the other path
+        # re-reads every task of the project for each request).
+        "fflag_fix_back_4620_memory_efficient_predictions_import_08012025_short": "true",
     })
     return env
 
