@@ -18,7 +18,7 @@ EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 def cmd_predict(args: argparse.Namespace) -> int:
     """`communique baseline predict`: exit 0, 2 on invalid gold, 1 on a lexicon or own bug."""
     from communique.schemas.io import write_jsonl
-    from communique.schemas.validate import check_predictions
+    from communique.schemas.validate import validate_prediction
 
     from .lexicon import LexiconError
     from .predict import GoldError, model_version, predict_documents, read_gold
@@ -34,15 +34,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except LexiconError as e:
         print(f"baseline lexicon error: {e}", file=sys.stderr)
         return EXIT_FAIL
-    n = write_jsonl(args.out, rows)
-    # Our own output must be a valid prediction file; a failure here is a bug, not bad input.
-    _, problems = check_predictions(args.out, {d.id: d for d in docs})
+    # Our own output must be a valid prediction file; a failure here is a bug, not bad input,
+    # and nothing is written.
+    gold = {d.id: d for d in docs}
+    problems = [p for k, row in enumerate(rows, 1)
+                for p in validate_prediction(row, gold, f"{args.out}:{k}")]
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
-        print(f"baseline bug: {len(problems)} problem(s) in its own output {args.out}",
+        print(f"baseline bug: {len(problems)} problem(s) in its own output; {args.out} not written",
               file=sys.stderr)
         return EXIT_FAIL
+    n = write_jsonl(args.out, rows)
     counts = {layer: sum(len(r[layer]) for r in rows)
               for layer in ("mentions", "actors", "events", "attributions", "positions")}
     print(f"wrote {n} prediction line(s) to {args.out} in {seconds:.2f} s: "

@@ -68,7 +68,7 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
             elif holder is not None:
                 # without a report the holder is the head of the subject ("The League's deputy
                 # secretary-general, Karim Ben Salem, offered …" → the description)
-                holder = _apposition_head(text, found, tops, holder)
+                holder = _apposition_head(text, found, tops, actor_types, holder)
             # "urged X not to Y" opposes Y
             if target[0] > e and re.search(r"\bnot\s+to\s+$", text[e:target[0]]):
                 label = lex.negation_flips.get(label, label)
@@ -78,10 +78,12 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
     return out
 
 
-def _apposition_head(text: str, found: list[Found], tops: set[int], i: int) -> int:
-    """The first mention of the comma apposition that ends with mention ``i``."""
+def _apposition_head(text: str, found: list[Found], tops: set[int], actor_types: set[str],
+                     i: int) -> int:
+    """The first actor mention of the comma apposition that ends with mention ``i``."""
     while True:
-        prev = next((j for j in tops if found[j].end + 2 == found[i].start
+        prev = next((j for j in sorted(tops) if found[j].end + 2 == found[i].start
+                     and found[j].type in actor_types
                      and text[found[j].end:found[i].start] == ", "), None)
         if prev is None:
             return i

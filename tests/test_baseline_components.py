@@ -310,3 +310,13 @@ def test_unqualified_government_is_the_dateline_state():
     assert ("India", ("The government",)) in [
         (c.name, tuple(text[m.start:m.end] for m in (analyse(text)[0][k] for k in c.members)))
         for c in analyse(text)[1]]
+
+
+def test_regression_apposition_head_is_an_actor():
+    """'On Monday, Chile welcomed …': the mention before the comma is a date, not the holder."""
+    from communique.baseline.predict import predict_text
+
+    text = "Talks ended on Monday, Chile welcomed the deal."
+    pred = predict_text("d", text).to_dict()
+    holders = {m["id"]: m["text"] for m in pred["mentions"]}
+    assert [holders[p["holder_id"]] for p in pred["positions"]] == ["Chile"]

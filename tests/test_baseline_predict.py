@@ -186,3 +186,15 @@ def test_any_text_gives_a_valid_prediction(words):
                        license="l", provenance="synthetic")
     line = predict_text(doc.id, doc.text, date=doc.date).to_dict()
     assert validate_prediction(line, {doc.id: doc}, "<hypothesis>") == []
+
+
+def test_regression_every_corpus_document_gives_a_valid_prediction():
+    """An apposition head that was a date (not an actor) once crashed a whole run: predict for
+    every document of the corpus and validate every line."""
+    from communique.baseline.predict import predict_documents
+    from communique.schemas.validate import validate_prediction
+
+    docs = check_paths([ROOT / "corpus" / "documents"]).documents
+    gold = {d.id: d for d in docs}
+    rows = predict_documents(docs)
+    assert [p for k, row in enumerate(rows) for p in validate_prediction(row, gold, str(k))] == []
