@@ -1,4 +1,4 @@
-"""The committed release v0.1.0: it matches its manifest, loads offline with `datasets` with
+"""The committed releases (v0.1.0, v1.0.0): it matches its manifest, loads offline with `datasets` with
 pinned counts and first/last records per split, holds the annotated seed article in `test`, and
 DATASHEET.md's composition section matches the latest release's manifest."""
 
@@ -76,47 +76,116 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tmp_path_factory.mktemp("hf-cache"))
 
 
-def _load(config: str, split: str, cache: str):
+def _load(config: str, split: str, cache: str, folder: Path = RELEASE):
     import datasets
 
-    return datasets.load_dataset(str(RELEASE), config, split=split, cache_dir=cache)
+    return datasets.load_dataset(str(folder), config, split=split, cache_dir=cache)
 
 
-def test_committed_release_matches_its_manifest():
-    assert verify_release(RELEASE) == []
-    manifest = read_manifest(RELEASE)
-    assert manifest["version"] == "0.1.0"
+# v1.0.0, the first full release (issue 6): pinned the same way.
+ROWS_V1 = {'documents': {'train': 55, 'validation': 18, 'test': 18},
+ 'mentions': {'train': 4062, 'validation': 1401, 'test': 1484},
+ 'actors': {'train': 1560, 'validation': 538, 'test': 554},
+ 'events': {'train': 1423, 'validation': 481, 'test': 501},
+ 'attributions': {'train': 730, 'validation': 235, 'test': 273},
+ 'positions': {'train': 470, 'validation': 150, 'test': 163}}
+FIRST_LAST_V1 = {'train': {'documents': [('cmq-19a3914680d9',
+                          "Libya's rival governments agree UN-brokered mechanism to share oil "
+                          'revenues'),
+                         ('cmq-fe9640963475',
+                          'Kenya and Somalia to reopen Mandera crossing as AU mission plans troop '
+                          'drawdown')],
+           'mentions': [('cmq-19a3914680d9',
+                         'm1',
+                         34,
+                         63,
+                         'Libya’s rival administrations',
+                         'GROUP'),
+                        ('cmq-fe9640963475',
+                         'm63',
+                         2120,
+                         2141,
+                         'the reopened crossing',
+                         'LOCATION')],
+           'events': [('cmq-19a3914680d9', 'e1', 'AGREE', 'agreed', 'asserted'),
+                      ('cmq-fe9640963475', 'e24', 'ASSAULT', 'attack', 'hypothetical')],
+           'positions': [('cmq-19a3914680d9', 'p1', 'support', 'welcomed'),
+                         ('cmq-fe9640963475', 'p4', 'neutral', 'neither endorse nor oppose')]},
+ 'validation': {'documents': [('cmq-09d2e5eb1544',
+                               'Philippines protests to China after water cannon attack on '
+                               'resupply boat injures two'),
+                              ('cmq-f87543b7d7c8',
+                               'Cypriot negotiators agree to open two new crossing points, first '
+                               'in five years')],
+                'mentions': [('cmq-09d2e5eb1544', 'm1', 36, 51, 'The Philippines', 'STATE'),
+                             ('cmq-f87543b7d7c8', 'm40', 2074, 2087, 'the two sides', 'GROUP')],
+                'events': [('cmq-09d2e5eb1544', 'e1', 'PROTEST', 'protest', 'asserted'),
+                           ('cmq-f87543b7d7c8', 'e19', 'REQUEST', 'lobbied', 'historical')],
+                'positions': [('cmq-09d2e5eb1544',
+                               'p1',
+                               'oppose',
+                               'a deliberate and dangerous act'),
+                              ('cmq-f87543b7d7c8', 'p7', 'support', 'lobbied for')]},
+ 'test': {'documents': [('cmq-11c14aecd4f1',
+                         'Nigeria and Niger agree to reopen border crossings, resume joint '
+                         'patrols'),
+                        ('cmq-e13a6c163d8a',
+                         'Chad reopens Adré crossing for Darfur aid convoy, warns it could shut it '
+                         'again')],
+          'mentions': [('cmq-11c14aecd4f1', 'm1', 25, 32, 'Nigeria', 'STATE'),
+                       ('cmq-e13a6c163d8a',
+                        'm47',
+                        1992,
+                        2015,
+                        'the border east of Adré',
+                        'LOCATION')],
+          'events': [('cmq-11c14aecd4f1', 'e1', 'AGREE', 'agreed', 'asserted'),
+                     ('cmq-e13a6c163d8a', 'e18', 'AID', 'send', 'hypothetical')],
+          'positions': [('cmq-11c14aecd4f1', 'p1', 'oppose', 'never again'),
+                        ('cmq-e13a6c163d8a', 'p5', 'oppose', 'protested against')]}}
+
+PINNED = {"0.1.0": (ROWS, FIRST_LAST), "1.0.0": (ROWS_V1, FIRST_LAST_V1)}
+
+
+@pytest.mark.parametrize("version", list(PINNED))
+def test_committed_release_matches_its_manifest(version):
+    folder = ROOT / "corpus" / "releases" / f"v{version}"
+    assert verify_release(folder) == []
+    manifest = read_manifest(folder)
+    assert manifest["version"] == version
     assert {c: {s: v["rows"] for s, v in per.items()}
-            for c, per in manifest["configs"].items()} == ROWS
+            for c, per in manifest["configs"].items()} == PINNED[version][0]
 
 
-@pytest.mark.parametrize("split", list(FIRST_LAST))
-def test_committed_release_loads_with_pinned_first_and_last_records(split, cache):
-    pinned = FIRST_LAST[split]
-    docs = _load("documents", split, cache)
-    assert len(docs) == ROWS["documents"][split] and str(docs.info.version) == "0.1.0"
+@pytest.mark.parametrize("version,split", [(v, s) for v in PINNED for s in FIRST_LAST])
+def test_committed_release_loads_with_pinned_first_and_last_records(version, split, cache):
+    rows, first_last = PINNED[version]
+    pinned = first_last[split]
+    folder = ROOT / "corpus" / "releases" / f"v{version}"
+    docs = _load("documents", split, cache, folder)
+    assert len(docs) == rows["documents"][split] and str(docs.info.version) == version
     assert [(d["id"], d["title"]) for d in (docs[0], docs[-1])] == pinned["documents"]
 
-    mentions = _load("mentions", split, cache)
-    assert len(mentions) == ROWS["mentions"][split]
+    mentions = _load("mentions", split, cache, folder)
+    assert len(mentions) == rows["mentions"][split]
     t = mentions.features["type"].int2str
     assert [(m["doc_id"], m["id"], m["start"], m["end"], m["text"], t(m["type"]))
             for m in (mentions[0], mentions[-1])] == pinned["mentions"]
 
-    events = _load("events", split, cache)
-    assert len(events) == ROWS["events"][split]
+    events = _load("events", split, cache, folder)
+    assert len(events) == rows["events"][split]
     et, mo = events.features["type"].int2str, events.features["modality"].int2str
     assert [(e["doc_id"], e["id"], et(e["type"]), e["trigger"]["text"], mo(e["modality"]))
             for e in (events[0], events[-1])] == pinned["events"]
 
-    positions = _load("positions", split, cache)
-    assert len(positions) == ROWS["positions"][split]
+    positions = _load("positions", split, cache, folder)
+    assert len(positions) == rows["positions"][split]
     st = positions.features["stance"].int2str
     assert [(p["doc_id"], p["id"], st(p["stance"]), p["evidence"]["text"])
             for p in (positions[0], positions[-1])] == pinned["positions"]
 
     for config in ("actors", "attributions"):
-        assert len(_load(config, split, cache)) == ROWS[config][split]
+        assert len(_load(config, split, cache, folder)) == rows[config][split]
 
 
 def test_the_annotated_seed_article_is_in_test_with_its_text(cache):
