@@ -68,8 +68,8 @@ class _Sentence:
 
     def mention_before(self, pos: int, limit: int = 80) -> int | None:
         """The nearest actor mention ending before ``pos``, with no quotation mark between and
-        outside a relative clause (", which …,"): of an apposition, the part next to the cue
-        ("A spokesman, Gao Jian, said" → "Gao Jian")."""
+        outside a relative clause (", which …,"); of an apposition, its head ("A spokesman,
+        Gao Jian, said" → "A spokesman")."""
         hidden = relative_clauses(self.text, self.block.start, pos)
         for i in reversed(self.actors):
             f = self.found[i]
@@ -78,7 +78,13 @@ class _Sentence:
                 continue
             if any(a <= f.start < b for a, b in hidden):
                 continue
-            return i
+            # of an apposition, its head: "Uganda's army spokesman, Brigadier Samuel Okello,
+            # said" → "Uganda's army spokesman" (guidelines: the source is the subject's head)
+            k = self.actors.index(i)
+            while k > 0 and self.text[self.found[self.actors[k - 1]].end:
+                                      self.found[self.actors[k]].start] == ", ":
+                k -= 1
+            return self.actors[k]
         return None
 
     def first_mention(self, pos: int) -> int | None:

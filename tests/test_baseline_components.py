@@ -282,11 +282,11 @@ def test_top_level(spans, expected):
     assert top_level([Found(s, e, "STATE", "name") for s, e in spans]) == expected
 
 
-def test_apposition_source_is_the_part_next_to_the_cue():
+def test_apposition_source_is_its_head():
     text = "A spokesman for the ministry, Gao Jian, said the talks had failed."
     found, _, attrs = analyse(text)
     assert attr_rows(text, found, attrs) == [
-        ("indirect", "Gao Jian", "said", ["the talks had failed"], None)]
+        ("indirect", "A spokesman for the ministry", "said", ["the talks had failed"], None)]
 
 
 def test_definite_description_joins_the_last_person_with_that_office():
