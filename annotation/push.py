@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
@@ -74,13 +75,12 @@ class PushError(Exception):
     """Label Studio refused an import; the message carries its answer."""
 
 
-def post_json(ls: Any, path: str, payload: Any) -> Any:
+def post_json(ls: Any, path: str, body: bytes) -> Any:
     """POST a JSON body with the SDK's own authenticated HTTP client; the answer's JSON.
 
     The SDK's typed methods walk every task through their serialiser first, which costs more
     client time than the server needs for the import itself; the request is the same.
     """
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     resp = ls._client_wrapper.httpx_client.request(
         path, method="POST", content=body, headers={"Content-Type": "application/json"},
         request_options={"timeout_in_seconds": 600})
@@ -90,12 +90,12 @@ def post_json(ls: Any, path: str, payload: Any) -> Any:
     return resp.json()
 
 
-def import_tasks(ls: Any, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
-    """Import tasks into the project; their new ids, in the order given."""
-    answer = post_json(ls, f"api/projects/{project_id}/import?return_task_ids=true", tasks)
+def import_tasks(ls: Any, project_id: int, body: bytes, expected: int) -> list[int]:
+    """Import a JSON list of ``expected`` tasks into the project; their ids, in order."""
+    answer = post_json(ls, f"api/projects/{project_id}/import?return_task_ids=true", body)
     ids = answer.get("task_ids") or []
-    if len(ids) != len(tasks):
-        raise PushError(f"Label Studio created {len(ids)} task(s) for {len(tasks)} sent")
+    if len(ids) != expected:
+        raise PushError(f"Label Studio created {len(ids)} task(s) for {expected} sent")
     return ids
 
 
@@ -158,20 +158,33 @@ def push(ls: Any, docs: Sequence[Document], *, title: str = DEFAULT_PROJECT,
             task["annotations"] = [{"result": results_for(doc), "ground_truth": True}]
         return task
 
+    def prepare(chunk: Sequence[Document]) -> tuple[Sequence[Document], bytes, list[str | None]]:
+        """The JSON of a batch's tasks and of each document's prediction result."""
+        body = json.dumps([task_json(d) for d in chunk], ensure_ascii=False).encode("utf-8")
+        results = [json.dumps(results_for(prediction_document(preds[d.id], d)),
+                              ensure_ascii=False) if d.id in preds else None for d in chunk]
+        return chunk, body, results
+
     new = [d for d in docs if d.id not in existing]
+    version = json.dumps(model_version)
     done = 0
-    for chunk in progress(_batches(new, batch), (len(new) + batch - 1) // batch, "push"):
-        ids = import_tasks(ls, pid, [task_json(d) for d in chunk])
-        # Predictions go to their own bulk endpoint once the tasks exist: the task import
-        # checks each prediction against the config region by region, which costs more than
-        # the import itself (`ls pull` checks every result on the way back anyway).
-        with_preds = [(tid, d) for tid, d in zip(ids, chunk, strict=True) if d.id in preds]
-        if with_preds:
-            post_json(ls, f"api/projects/{pid}/import/predictions", [
-                {"task": tid, "model_version": model_version,
-                 "result": results_for(prediction_document(preds[d.id], d))}
-                for tid, d in with_preds])
-        done += len(chunk)
+    # The next batch is serialised while the server imports the current one.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-prepare") as pool:
+        chunks = list(_batches(new, batch))
+        ahead = pool.submit(prepare, chunks[0]) if chunks else None
+        for i in progress(range(len(chunks)), len(chunks), "push"):
+            chunk, body, results = ahead.result()  # type: ignore[union-attr]
+            ahead = pool.submit(prepare, chunks[i + 1]) if i + 1 < len(chunks) else None
+            ids = import_tasks(ls, pid, body, len(chunk))
+            # Predictions go to their own bulk endpoint once the tasks exist: the task import
+            # checks each prediction against the config region by region, which costs more
+            # than the import itself (`ls pull` checks every result on the way back anyway).
+            lines = [f'{{"task": {tid}, "model_version": {version}, "result": {res}}}'
+                     for tid, res in zip(ids, results, strict=True) if res is not None]
+            if lines:
+                post_json(ls, f"api/projects/{pid}/import/predictions",
+                          ("[" + ",".join(lines) + "]").encode("utf-8"))
+            done += len(chunk)
     report.tasks_created = done
     if gold:
         report.annotations_created += done
