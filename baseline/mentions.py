@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .lexicon import Lexicon
 from .text import CREDIT, DATELINE, find_phrases, quote_mask, sentences, words
 
-NAME_TOKEN = r"[A-Z][\w\-]*(?:['’][A-Z]\w*)?"
+NAME_TOKEN = r"(?:(?:al|el|bin|ibn|abu)-)?[A-Z][\w\-]*(?:['’][A-Z]\w*)?"
 POSSESSIVE = r"['’]s"
 
 
@@ -61,10 +61,13 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     months = _alt(lex.months)
     weekdays = _alt(lex.weekdays)
     place = _alt(list(lex.capitals) + list(lex.places) + list(lex.names))
+    # names that can premodify a noun ("the [United Nations] mission", "the [U.N.] mission")
+    bare_name = _alt(n for n in lex.names if not n.lower().startswith("the "))
     b, e = r"(?<![\w\-])", r"(?![\w\-])"
     # "officials on both sides", "officials from both countries"
     gcomp = (rf"(?:\s+(?:on|from|of|in)\s+(?:both|the\s+two|either|the)\s+{gnouns}{e}"
-             rf"|\s+(?:in|from)\s+(?:{place}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})?){e}(?![’']s))")
+             rf"|\s+(?:in|from)\s+(?:{place}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})?){e}(?![’']s)"
+             rf"|\s+(?:at|in|from|of)\s+(?:the\s+)?(?:{bare_name}\s+)?{odesc}{e})")
     # determiner or possessive, then modifiers, demonyms or capitalised words ("Information
     # Minister", "European Commission spokeswoman")
     premod = rf"(?:(?i:{det})\s+|{poss}\s+)?(?:(?:(?i:{mods})|{demonym}|{NAME_TOKEN})\s+)*"
@@ -109,7 +112,8 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         # embassy in Manila"
         "org_description": re.compile(
             rf"{b}(?:(?i:the|its|a|an)\s+|{poss}\s+|{demonym}\s+)"
-            rf"(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}{e}(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
+            rf"(?:(?:[a-z\-]+|{demonym}|{bare_name})\s+){{0,3}}?{odesc}{e}"
+            rf"(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
         # "Russian state news agency TASS", "the broadcaster KBN": a description and the name
         "described_org": re.compile(
             rf"{b}(?:(?i:the|a|an)\s+|{poss}\s+)?(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}"
@@ -117,6 +121,7 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         # "the government", "the Turkish government", "his government", "the country"
         "state_description": re.compile(
             rf"{b}(?:(?i:the|its|his|her|their|our)\s+|{poss}\s+)(?:{demonym}\s+)?"
+            rf"(?:{_alt(lex.state_description_modifiers)}\s+)?"
             rf"{_alt(lex.state_descriptions)}{e}(?:\s+(?:in|of)\s+{place}{e}(?![’']s))?"),
         # inside a person's description: "A [State Department] spokesperson"
         "inner_org": re.compile(rf"(?:{NAME_TOKEN}\s+)*{NAME_TOKEN}"),
