@@ -118,6 +118,9 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "described_org": re.compile(
             rf"{b}(?:(?i:the|a|an)\s+|{poss}\s+)?(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}"
             rf"\s+(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}}){e}"),
+        # "police said", "Kosovo police", "parliament approved"
+        "bare_org": re.compile(rf"{b}(?:(?:{bare_name}|{demonym})\s+)?"
+                               rf"(?i:{_alt(lex.bare_organizations)}){e}"),
         # "the government", "the Turkish government", "his government", "the country"
         "state_description": re.compile(
             rf"{b}(?:(?i:the|its|his|her|their|our)\s+|{poss}\s+)(?:{demonym}\s+)?"
@@ -266,6 +269,10 @@ def _phrases(text: str, lex: Lexicon) -> list[Found]:
             # post" (a premodifier): no actor
             continue
         cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
+    for m in pats["bare_org"].finditer(text):
+        after = _next_word(text, m.end())
+        if not (after[:1].islower() and not _verb_like(after, lex)):
+            cands.append(Found(m.start(), m.end(), lex.organization_type, "org_description"))
     for m in pats["described_org"].finditer(text):
         if m.group("name").split()[0] not in lex.not_names and m.group("name") not in lex.names:
             cands.append(Found(m.start(), m.end(), lex.organization_type, "capitalised"))
@@ -364,6 +371,10 @@ def find_mentions(text: str, lex: Lexicon) -> list[Found]:
             mask[i] = True
     found = names + phrases
     found += _capitalised(text, lex, taken, soft, found)
+    # a capitalised name stays whole: no demonym inside "the Algerian Transport Ministry"
+    proper = [f for f in found if f.kind == "capitalised" and f.type == lex.organization_type]
+    found = [f for f in found if f.kind != "demonym" or not any(
+        p.start <= f.start and f.end <= p.end for p in proper)]
     found += _coordinations(text, lex, found)
     # pronouns may nest in a phrase ("[its] forces", "one of [them]"), never in a name
     named = [False] * len(text)
