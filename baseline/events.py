@@ -182,7 +182,10 @@ def _modality(text: str, sent_start: int, sent_end: int, s: int, e: int, lex: Le
               when: str | None = None) -> str:
     """The first modality (in lexicon order) with a cue in the clause before the trigger, in the
     two words just before it, or just after it; the time argument's dating (``when``) is tried
-    just before the past label's cues; else the default."""
+    just before the past label's cues; else the default. A noun ("the deployment") takes no
+    clause-level cue: "will discuss the deployment" plans the discussion, not the deployment."""
+    prev = re.search(r"([\w\-’']+)\s+$", text[max(sent_start, s - 30):s])
+    nominal = prev is not None and prev.group(1).lower() in lex.nominal_markers
     lo = max(sent_start, s - MODALITY_WINDOW_BEFORE)
     # a cue belongs to the trigger's clause: start the window after the last clause break
     brk = max(text.rfind(",", lo, s), text.rfind(";", lo, s))
@@ -193,7 +196,7 @@ def _modality(text: str, sent_start: int, sent_end: int, s: int, e: int, lex: Le
     for label, (before, adjacent, after) in lex.modality.items():
         if label == lex.past_modality and when is not None:
             return when
-        if find_phrases(text, before, start=lo, end=s) or \
+        if not nominal and find_phrases(text, before, start=lo, end=s) or \
                 find_phrases(text, adjacent, start=near_lo, end=s) or \
                 after and find_phrases(text, after, start=e, end=hi):
             return label
