@@ -320,3 +320,16 @@ def test_regression_apposition_head_is_an_actor():
     pred = predict_text("d", text).to_dict()
     holders = {m["id"]: m["text"] for m in pred["mentions"]}
     assert [holders[p["holder_id"]] for p in pred["positions"]] == ["Chile"]
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("The council will discuss the deployment.", "asserted"),   # the plan is the discussion's
+    ("Both sides agreed on the next round.", "future"),
+    ("Peru did not meet Chile.", "negated"),
+    ("Peru, which did not sign, met Chile.", "asserted"),      # a neighbour's negation
+])
+def test_event_modality_scope(text, modality):
+    found, _, attrs = analyse(text)
+    events = [e for e in find_events(text, found, LEX, exclude=tuple(a.cue for a in attrs))
+              if text[e.trigger[0]:e.trigger[1]] in ("deployment", "round", "meet", "met")]
+    assert [e.modality for e in events] == [modality]
