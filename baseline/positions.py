@@ -63,7 +63,9 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
             attr = next((k for k, a in enumerate(attributions)
                          if any(c0 <= s < c1 for c0, c1 in a.content) and a.source is not None),
                         None)
-            if attr is not None and (holder is None or found[holder].start < attributions[attr].content[0][0]):
+            if attr is not None and (holder is None or found[holder].kind == "pronoun"
+                                     or found[holder].start < attributions[attr].content[0][0]):
+                # a reported stance is the source's ("Egypt said it would not comment")
                 holder = attributions[attr].source
             elif holder is not None:
                 # without a report the holder is the head of the subject ("The League's deputy

@@ -180,9 +180,9 @@ def test_events(text, expected):
      [("The European Union", "support", "welcomed", "the decision", False)]),
     ("Hungary did not support the plan, officials said.",
      [("Hungary", "oppose", "support", "the plan", True)]),
-    # the pronoun in the reported clause holds the stance (it is China's mention)
+    # a reported stance is the source's, not the pronoun's in the reported clause
     ("China said it was concerned about the new tariffs on steel.",
-     [("it", "oppose", "concerned about", "the new tariffs on steel", True)]),
+     [("China", "oppose", "concerned about", "the new tariffs on steel", True)]),
     # "urged X not to Y" opposes Y (guidelines §5)
     ("Kenya urged both governments not to rush the process.",
      [("Kenya", "oppose", "urged", "rush the process", False)]),
