@@ -111,9 +111,13 @@ class _Sentence:
                     if q.end < f.start and f.end <= pos:
                         covered = covered.replace(self.text[f.start:f.end], "")
                 # the source may be a description the mention rules missed: allow a few words
+                comma = self.text[q.end - 1:q.end] == "," or \
+                    re.match(r"[\"”]\s*,", self.text[q.end:q.end + 3]) is not None
                 if re.fullmatch(r"[\s,]*", covered) or (
-                        re.match(r"[,\s]*[\"”]?\s*,?\s", self.text[q.end:pos])
-                        and len(covered.split()) <= 8 and not re.search(r"[;:.\"“”]", covered)):
+                        comma and len(covered.split()) <= 8
+                        and not re.search(r"[;:.\"“”]", covered)
+                        and not re.search(r"\b(?:while|and|but|as|after|when|whereas)\b",
+                                          covered)):
                     return q
                 return None
         return None
@@ -280,10 +284,6 @@ def _skip(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> int:
         pos += hit
 
 
-# A coordinated verb phrase ends the reported clause: "said X and called on Y to …".
-COORDINATED_VERB = re.compile(r",?\s+(?:and|but)\s+(?:\w+ly\s+)?(?:also\s+)?\w+ed\b")
-
-
 def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[int, int] | None:
     """The reported material after a cue (past what `_skip` skips), up to the end of the
     sentence or a coordinated verb phrase."""
@@ -297,10 +297,11 @@ def _content_after(text: str, sent: _Sentence, pos: int, lex: Lexicon) -> tuple[
     that = re.match(r"[^,;:\"“”]{0,80}?\bthat\s", text[pos:end])
     if that and len(that.group().split()) <= 10:
         pos += that.end()
-    coord = COORDINATED_VERB.search(text, pos, end)
-    if coord and not any(q.start <= coord.start() < q.end for q in sent.quotes):
-        end = coord.start()
-    # "…, a Forum official said.": a second report closing the sentence is not content
+    # "…, according to a statement", "…, a Forum official said.": a second report closing the
+    # sentence is not content
+    closing = find_phrases(text, lex.source_after, start=pos, end=end)
+    if closing and re.search(r",\s*$", text[pos:closing[0][0]]):
+        end = text.rfind(",", pos, closing[0][0])
     for i in sent.actors:
         f = sent.found[i]
         if pos < f.start < end and re.search(r",\s*$", text[pos:f.start]) and \
