@@ -109,6 +109,13 @@ def cluster_mentions(text: str, found: list[Found], lex: Lexicon) -> tuple[list[
                 continue
         elif f.kind == "org_description" or f.kind == "capitalised" and f.type == lex.organization_type:
             okey = _org_key(span, lex)
+            acronym = _bare(span)
+            if re.fullmatch(r"[A-Z]{2,6}", acronym):
+                # "BSF" after "India's Border Security Force"
+                match = next((o for o in reversed(orgs) if _initials(
+                    text[found[o].start:found[o].end], lex) == acronym), None)
+                if match is not None:
+                    join(match, i)
             if okey in by_key:
                 join(by_key[okey], i)
                 continue
@@ -177,6 +184,14 @@ def _org_key(span: str, lex: Lexicon) -> str:
         if ent is not None:
             words[0] = ent.name
     return " ".join(words).lower()
+
+
+def _initials(name: str, lex: Lexicon) -> str:
+    """The initials of an organisation's capitalised words ("India's Border Security Force" →
+    "BSF"; articles, possessors and connectors left out)."""
+    words = [w for w in _bare(name).split() if not re.search(r"['’]s$", w)
+             and w.lower() not in lex.name_connectors]
+    return "".join(w[0] for w in words if w[:1].isupper())
 
 
 def _joint(span: str, lex: Lexicon) -> bool:

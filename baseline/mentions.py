@@ -546,8 +546,10 @@ def _capitalised(text: str, lex: Lexicon, taken: list[bool], soft: list[bool],
                     or after and after.group(1) in reporting \
                     or re.search(r"(?:\bthe|\btold)\s+$", text[max(0, s - 6):s]):
                 # an acronym, "the news agency Nordwave", "Nordwave reported", "the Forum",
-                # "told Nordwave": an organisation
+                # "told Nordwave": an organisation, with its article ("the BSF")
                 t = lex.organization_type
+                if re.search(r"\b[Tt]he $", text[max(0, s - 4):s]):
+                    s -= 4
             else:
                 continue
         for i in range(s, e):

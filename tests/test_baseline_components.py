@@ -333,3 +333,9 @@ def test_event_modality_scope(text, modality):
     events = [e for e in find_events(text, found, LEX, exclude=tuple(a.cue for a in attrs))
               if text[e.trigger[0]:e.trigger[1]] in ("deployment", "round", "meet", "met")]
     assert [e.modality for e in events] == [modality]
+
+
+def test_acronym_joins_the_organisation_it_abbreviates():
+    text = ("India's Border Security Force said the men crossed at night. "
+            "The BSF denied any wrongdoing.")
+    assert ("India's Border Security Force", "The BSF") in clusters_of(text)
