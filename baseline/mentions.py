@@ -90,7 +90,8 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"\s+(?i:to|of|for|at|in|from)\s+(?:[^,.;:\"“”()\s]+\s+){{0,7}}?[^,.;:\"“”()\s]+"
             rf"(?=\s*(?:[,;]|\.(?:\s|$)))"),
         "group": re.compile(
-            rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss})\s+)+{gnouns}{e}{gcomp}?"),
+            rf"{b}(?:(?:(?i:{gmods})|{demonym}|{state_name}|{poss}|\d[\d,]*)\s+)+{gnouns}{e}"
+            rf"{gcomp}?"),
         "bare_group": re.compile(rf"{b}(?i:{_alt(lex.bare_groups)}){e}(?P<comp>{gcomp})?"
                                  rf"(?=\s+(?P<next>[a-z]+)|\s*[,.;])"),
         # "One of them", "some of the officials"
