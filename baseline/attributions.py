@@ -165,10 +165,11 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
         for s, e in find_phrases(text, lex.reporting_verbs + lex.passive, ignore_case=False,
                                  start=block.start, end=block.end):
             if sent.in_quote(s) or _overlaps((s, e), used) \
-                    or re.search(r"\bto\s+$", text[block.start:s]) \
+                    or re.search(r"\b(?:to|not|n't|a|the|what\s+\w+)\s+$", text[block.start:s]) \
+                    or text[s:e] in lex.phrasal and not re.search(r"[\"“]", text[e:block.end]) \
                     or cancelled(text, e, lex.cancellers) \
                     or cancelled(text, e, lex.phrasal.get(text[s:e], ())):
-                continue  # "declined to say", "claimed responsibility": no report
+                continue  # "declined to say", "did not say", "a say", "what it called": no report
             by = re.match(r"\s+by\s+", text[e:block.end])
             if by and text[s:e] in lex.passive:
                 # a passive cue: its source follows "by"; its content is the sentence's other

@@ -126,6 +126,9 @@ def attr_rows(text, found, attrs):
     ("A spokesman, quoted by a state-run newspaper, said the talks had failed.",
      [("indirect", "a state-run newspaper", "quoted", ["the talks had failed"], None),
       ("indirect", "A spokesman", "said", ["the talks had failed"], 0)]),
+    # no report: a negated or nominal verb, "what it called"
+    ("Peru did not say whether the talks had failed.", []),
+    ("Chile rejected what it called blackmail by Bolivia.", []),
     ("Russia told reporters that the deal was dead.",
      [("indirect", "Russia", "told", ["the deal was dead"], None)]),
 ])
