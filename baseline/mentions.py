@@ -225,15 +225,16 @@ def _names(text: str, lex: Lexicon) -> list[Found]:
 def _phrases(text: str, lex: Lexicon) -> list[Found]:
     """Whole noun phrases: titled names, descriptions, collectives, organisation descriptions."""
     pats = _patterns(lex)
+    heads = {h.lower() for h in lex.organization_heads}
     cands: list[Found] = []
     for m in pats["titled_name"].finditer(text):
         nm = pats["name"].match(text, m.end())
         if not nm:
             continue
-        first = nm.group().split()[0]
+        first, last = nm.group().split()[0], nm.group().split()[-1]
         if first in lex.not_names or first in lex.demonyms or nm.group() in lex.names \
-                or nm.group() in lex.capitals:
-            continue
+                or nm.group() in lex.capitals or last.lower() in heads:
+            continue  # "General Assembly" is no general's name
         start = m.start()
         while True:  # sentence openers and dates are not part of the name's premodifiers
             w = re.match(r"([\w.\-]+)\s+", text[start:m.end()])

@@ -70,6 +70,11 @@ def test_mentions(text, expected):
     assert spans(text, find_mentions(text, LEX)) == expected
 
 
+def test_regression_general_assembly_is_no_general():
+    text = "The U.N. General Assembly adopted a resolution."
+    assert spans(text, find_mentions(text, LEX)) == [("The U.N. General Assembly", "ORGANIZATION")]
+
+
 def test_dateline_is_not_annotated():
     text = "BRUSSELS, Jan. 20 (Meridian Wire) - China protested."
     assert spans(text, find_mentions(text, LEX)) == [("China", "STATE")]
