@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from communique.corpus.release import differing_files, latest_release
+from communique.corpus.release import differing_files, latest_release, read_manifest
 from communique.schemas.validate import check_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,13 @@ def run(*args):
 
 
 def test_latest_release_rebuilds_byte_identical_from_its_own_documents(tmp_path):
+    import pyarrow
+
     release = latest_release(ROOT / "corpus" / "releases")
+    built_with = read_manifest(release)["tool"]["pyarrow"]
+    assert pyarrow.__version__.split(".")[0] == built_with.split(".")[0], (
+        f"{release.name} was written by pyarrow {built_with}; Parquet files record the writer's "
+        f"version, so a byte-identical rebuild needs that series (installed: {pyarrow.__version__})")
     docs = tmp_path / "docs"
     done = run("release", "export-documents", str(release), "--out", str(docs))
     assert done.returncode == 0, done.stderr
