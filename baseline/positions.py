@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .attributions import FoundAttribution
 from .lexicon import Lexicon
 from .mentions import Found, top_level
-from .text import cancelled, find_phrases, relative_clauses, sentences
+from .text import cancelled, find_phrases, quotations, relative_clauses, sentences
 
 # The longest target taken, in words (a clause rarely names its object in more).
 MAX_TARGET_WORDS = 12
@@ -55,6 +55,10 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
             if NEGATION.search(text[max(block.start, s - 20):s]):
                 label = lex.negation_flips.get(label, label)
             holder = _holder(text, found, tops, actor_types, block.start, s)
+            if re.search(r"(?:\band|\bbut|,|\bto)\s+(?:\w+ly\s+|also\s+)?$", text[block.start:s]):
+                # "X praised the deal and urged …", "X left, accusing …", "X met Y to protest
+                # against …": the subject of the clause, not the object before the cue
+                holder = _subject(text, found, tops, actor_types, block.start, s) or holder
             target = _target(text, _skip_addressee(text, found, e, block.end), block.end)
             if target is None and holder is not None:
                 target = _fronted_target(text, block.start, found[holder].start)
@@ -78,6 +82,23 @@ def find_positions(text: str, found: list[Found], attributions: list[FoundAttrib
                 continue
             out.append(FoundPosition(holder, label, target, (s, e), attr))
     return out
+
+
+def _subject(text: str, found: list[Found], tops: set[int], actor_types: set[str], lo: int,
+             pos: int) -> int | None:
+    """The first whole actor mention of the sentence before ``pos`` outside relative clauses
+    and quotations (the subject a coordinated verb or participle shares)."""
+    hidden = relative_clauses(text, lo, pos)
+    in_quote = [False] * (pos - lo)
+    for q in quotations(text[lo:pos]):
+        for k in range(max(0, q.start - 1), min(pos - lo, q.end + 1)):
+            in_quote[k] = True
+    for i, f in enumerate(found):
+        if i in tops and f.type in actor_types and f.kind != "demonym" and lo <= f.start \
+                and f.end <= pos and not in_quote[f.start - lo] \
+                and not any(a <= f.start < b for a, b in hidden):
+            return i
+    return None
 
 
 def _apposition_head(text: str, found: list[Found], tops: set[int], actor_types: set[str],

@@ -191,6 +191,10 @@ def test_events(text, expected):
     # a reported stance is the source's, not the pronoun's in the reported clause
     ("China said it was concerned about the new tariffs on steel.",
      [("China", "oppose", "concerned about", "the new tariffs on steel", True)]),
+    # a coordinated verb or participle shares the clause's subject
+    ("Japan praised the deal in a statement and urged restraint.",
+     [("Japan", "support", "praised", "the deal in a statement", False),
+      ("Japan", "support", "urged", "restraint", False)]),
     # "urged X not to Y" opposes Y (guidelines §5)
     ("Kenya urged both governments not to rush the process.",
      [("Kenya", "oppose", "urged", "rush the process", False)]),
