@@ -61,6 +61,9 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     months = _alt(lex.months)
     weekdays = _alt(lex.weekdays)
     place = _alt(list(lex.capitals) + list(lex.places) + list(lex.names))
+    # a lower-case premodifier: any word but a function word ("the deal in a statement" is no
+    # description of a statement)
+    word = rf"(?!(?:{'|'.join(map(re.escape, sorted(lex.function_words | {'a', 'an', 'the'})))})\b)[a-z\-]+"
     # names that can premodify a noun ("the [United Nations] mission", "the [U.N.] mission")
     bare_name = _alt(n for n in lex.names if not n.lower().startswith("the "))
     b, e = r"(?<![\w\-])", r"(?![\w\-])"
@@ -98,26 +101,26 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "partitive": re.compile(rf"{b}(?P<q>(?i:one|some|many|most|several|two|three|none|each|"
                                 rf"all|both))\s+of\s+(?:them|those|the\s+{gnouns}){e}"),
         # "China's official Huaxia news agency", "the Meridian Wire agency"
-        "org_named": re.compile(rf"{b}(?:{poss}\s+|(?i:the|a|an)\s+)?(?:[a-z\-]+\s+){{0,2}}"
+        "org_named": re.compile(rf"{b}(?:{poss}\s+|(?i:the|a|an)\s+)?(?:{word}\s+){{0,2}}"
                                 rf"(?:{NAME_TOKEN}\s+){{1,4}}{odesc}{e}"),
         # "Sudanese foreign ministry" inside "a Sudanese foreign ministry official"
-        "nested_org": re.compile(rf"{b}(?:{demonym}\s+)?(?:[a-z]+\s+)?{odesc}{e}"),
+        "nested_org": re.compile(rf"{b}(?:{demonym}\s+)?(?:{word}\s+)?{odesc}{e}"),
         # "a joint secretary in [the Indian foreign ministry]": the institution a description's
         # complement names
         "complement_org": re.compile(
             rf"\b(?:in|at|of|for|from)\s+(?P<np>(?:the|a|an)\s+(?:{demonym}\s+)?"
-            rf"(?:[a-z\-]+\s+)?{odesc}){e}"),
+            rf"(?:{word}\s+)?{odesc}){e}"),
         # "an unnamed [government] official" (guidelines: the institution inside a description)
         "nested_state": re.compile(rf"{b}(?:{demonym}\s+)?{_alt(lex.state_descriptions)}{e}"),
         # "the ministry", "China's commerce ministry", "Turkish state television", "the U.S.
         # embassy in Manila"
         "org_description": re.compile(
             rf"{b}(?:(?i:the|its|a|an)\s+|{poss}\s+|{demonym}\s+)"
-            rf"(?:(?:[a-z\-]+|{demonym}|{bare_name})\s+){{0,3}}?{odesc}{e}"
+            rf"(?:(?:{word}|{demonym}|{bare_name})\s+){{0,3}}?{odesc}{e}"
             rf"(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
         # "Russian state news agency TASS", "the broadcaster KBN": a description and the name
         "described_org": re.compile(
-            rf"{b}(?:(?i:the|a|an)\s+|{poss}\s+)?(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{odesc}"
+            rf"{b}(?:(?i:the|a|an)\s+|{poss}\s+)?(?:(?:{word}|{demonym})\s+){{0,3}}?{odesc}"
             rf"\s+(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}}){e}"),
         # "police said", "Kosovo police", "parliament approved"
         "bare_org": re.compile(rf"{b}(?:(?:{bare_name}|{demonym})\s+)?"
@@ -135,7 +138,7 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         # "in the Indian capital", "near the border crossing", "at a military post in Ureña"
         "described_place": re.compile(
             rf"\b(?:in|at|near|off|outside|along|inside)\s+(?P<np>(?:the|a|an)\s+"
-            rf"(?:(?:[a-z\-]+|{demonym})\s+){{0,3}}?{_alt(lex.location_nouns)}{e}"
+            rf"(?:(?:{word}|{demonym})\s+){{0,3}}?{_alt(lex.location_nouns)}{e}"
             rf"(?:\s+(?:in|of|near)\s+(?:{place}|{NAME_TOKEN}(?:\s+{NAME_TOKEN})?){e}(?![’']s))?)"),
         "month": re.compile(
             rf"{b}(?:(?i:early|late|mid)[\s\-]+)?(?:\d{{1,2}}\s+)?{months}(?:\s+\d{{1,2}}{e})?"
