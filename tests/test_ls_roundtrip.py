@@ -157,3 +157,20 @@ def test_whole_corpus_round_trip_through_the_cli(ls_server, ls_project_title, tm
         assert back == dumps_document(doc)
         mine = tmp_path / "out" / "annotators" / "annotator-1" / f"{doc.id}.json"
         assert mine.read_text(encoding="utf-8") == dumps_document(doc)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=documents())
+def test_conversion_alone_is_lossless_on_many_documents(doc):
+    """The converter both ways without a server, on many more documents than the server test."""
+    import json
+
+    from communique.annotation.convert import (annotation_to_document, document_of_task,
+                                               results_for, task_for)
+
+    task = json.loads(json.dumps({"id": 1, "data": task_for(doc)}))
+    base, why = document_of_task(task)
+    assert base is not None, why
+    back, problems = annotation_to_document(1, base, 1, json.loads(json.dumps(results_for(doc))))
+    assert problems == []
+    assert back == doc
