@@ -99,11 +99,11 @@ def load_gold(path: Path, split: str | None) -> Gold:
     if not path.exists():
         raise InputProblems([f"{path}: no such file or folder; allowed: a release folder, a "
                              "folder of canonical documents or a JSON Lines file"])
-    result = check_paths([path])
+    result = check_paths([path], raw=True)
     if result.problems:
         raise InputProblems(result.problems)
     name = path.name if path.is_dir() else path.stem
-    return _gold([d.to_dict() for d in result.documents], name, "none", "all")
+    return _gold(result.documents, name, "none", "all")
 
 
 def _gold(docs: list[dict[str, Any]], corpus: str, release: str, split: str) -> Gold:

@@ -340,11 +340,13 @@ class CorpusCheck:
     files: int
 
 
-def check_paths(paths: Iterable[str | Path], spec: Spec | None = None) -> CorpusCheck:
+def check_paths(paths: Iterable[str | Path], spec: Spec | None = None, *,
+                raw: bool = False) -> CorpusCheck:
     """Validate every document in the files and folders given; duplicate ids across files are a
-    problem too. Documents with problems are not returned."""
+    problem too. Documents with problems are not returned; with ``raw`` the valid documents are
+    returned as their parsed JSON objects instead of ``Document``s (faster for large inputs)."""
     spec = spec or load_spec()
-    docs: list[Document] = []
+    docs: list[Any] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     files = document_files(paths)
@@ -363,7 +365,7 @@ def check_paths(paths: Iterable[str | Path], spec: Spec | None = None) -> Corpus
                 if found:
                     problems += found
                 else:
-                    docs.append(Document.from_dict(obj))
+                    docs.append(obj if raw else Document.from_dict(obj))
         except InputError as e:
             problems.append(Problem(str(path), "?", "$", str(e).split(": ", 1)[-1]))
     if not files:
