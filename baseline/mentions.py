@@ -417,17 +417,33 @@ def top_level(found: list[Found]) -> set[int]:
 
 
 def _coordinations(text: str, lex: Lexicon, found: list[Found]) -> list[Found]:
-    """"X and Y" that acts as one (next word a reporting verb, trigger or `coordination_next`)
-    is a GROUP mention spanning both conjuncts."""
+    """"X and Y", "X, Y and Z" that act as one (the next word, past a relative clause, is a
+    verb: a reporting verb, a trigger, `coordination_next` or a word that looks like a verb)
+    are a GROUP mention spanning the conjuncts."""
     actor_types = {lex.state_type, lex.organization_type, lex.person_type, lex.group_type}
     acting = set(lex.coordination_next) | {v for v in lex.reporting_verbs if " " not in v} \
         | {t for t in lex.triggers if " " not in t}
     tops = sorted((f for f in found if f.type in actor_types and f.kind != "demonym"),
                   key=lambda f: (f.start, -f.end))
+    tops = [f for f in tops if not any(g.start <= f.start and f.end <= g.end and g is not f
+                                       and g.end - g.start > f.end - f.start for g in tops)]
     out = []
-    for a, b in zip(tops, tops[1:]):
-        if text[a.end:b.start] == " and " and _next_word(text, b.end).lower() in acting:
-            out.append(Found(a.start, b.end, lex.group_type, "coordination"))
+    k = 0
+    while k < len(tops):
+        j = k
+        while j + 1 < len(tops) and text[tops[j].end:tops[j + 1].start] == ", ":
+            j += 1
+        if j + 1 < len(tops) and text[tops[j].end:tops[j + 1].start] in (" and ", ", and "):
+            j += 1
+            end = tops[j].end
+            rest = re.sub(r"^,\s+(?:which|who)\b[^,]*,", "", text[end:end + 200])
+            nxt = re.match(r"\s*(?:both\s+|all\s+|also\s+)?([a-z]+)", rest)
+            if nxt and (nxt.group(1) in acting or _verb_like(nxt.group(1), lex)
+                        and nxt.group(1) not in lex.function_words):
+                out.append(Found(tops[k].start, end, lex.group_type, "coordination"))
+            k = j + 1
+        else:
+            k += 1
     return out
 
 

@@ -70,6 +70,14 @@ def test_mentions(text, expected):
     assert spans(text, find_mentions(text, LEX)) == expected
 
 
+@pytest.mark.parametrize("text, group", [
+    ("Mexico, Indonesia and Turkey abstained.", "Mexico, Indonesia and Turkey"),
+    ("Egypt and Turkey, which back opposing sides, both welcomed the deal.", "Egypt and Turkey"),
+])
+def test_coordinations_that_act_are_groups(text, group):
+    assert (group, "GROUP") in spans(text, find_mentions(text, LEX))
+
+
 def test_regression_general_assembly_is_no_general():
     text = "The U.N. General Assembly adopted a resolution."
     assert spans(text, find_mentions(text, LEX)) == [("The U.N. General Assembly", "ORGANIZATION")]
