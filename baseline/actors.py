@@ -282,10 +282,10 @@ def add_quoted_pronouns(text: str, found: list[Found], clusters: list[Cluster],
                 plural = word.lower() in {w.lower() for w in lex.quoted_plural}
                 target = inst if plural else (home if src.type == lex.person_type else None)
                 if plural and target is None:
-                    found.append(Found(ps, pe, lex.group_type, "pronoun"))
+                    found.append(Found(ps, pe, lex.group_type, "quoted_pronoun"))
                     new_clusters.append(Cluster((len(found) - 1,), lex.group_type, word, None))
                 elif target is not None:
-                    found.append(Found(ps, pe, clusters[target].type, "pronoun"))
+                    found.append(Found(ps, pe, clusters[target].type, "quoted_pronoun"))
                     extra.setdefault(target, []).append(len(found) - 1)
                 else:
                     continue

@@ -49,8 +49,8 @@ def predict_text(doc_id: str, text: str, lex: Lexicon | None = None,
     attrs = find_attributions(text, found, lex)
     cues = tuple(a.cue for a in attrs)
     events = find_events(text, found, lex, exclude=cues, date=date)
-    positions = find_positions(text, found, attrs, lex)
     found, clusters = add_quoted_pronouns(text, found, clusters, attrs, quotations(text), lex)
+    positions = find_positions(text, found, attrs, lex)
 
     # Places and times are mentions only where they fill an event argument (guidelines §1).
     used = {m for ev in events for _, m in ev.arguments}
