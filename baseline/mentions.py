@@ -26,8 +26,8 @@ class Found:
     ``kind`` says which rule found it (``name``, ``capital``, ``demonym``, ``place``, ``time``,
     ``titled_name``, ``description``, ``group``, ``org_description``, ``capitalised``,
     ``coordination``, ``pronoun``, ``quoted_pronoun``); ``key`` is the canonical name for
-    gazetteer hits; ``title``
-    the lower-case title of office a person name or description carries.
+    gazetteer hits; ``title`` the lower-case title of office a person name or description
+    carries.
     """
 
     start: int
