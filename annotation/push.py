@@ -33,6 +33,7 @@ class PushReport:
     tasks_updated: int = 0
     annotations_created: int = 0
     annotations_existing: int = 0
+    annotations_updated: int = 0
     predictions_created: int = 0
     predictions_replaced: int = 0
     predictions_existing: int = 0
@@ -43,8 +44,8 @@ class PushReport:
             f"{', config updated' if self.config_updated else ''})",
             f"tasks: {self.tasks_created} created, {self.tasks_existing} already there "
             f"({self.tasks_updated} with metadata updated)",
-            f"annotations: {self.annotations_created} created, {self.annotations_existing} "
-            "already there",
+            f"annotations: {self.annotations_created} created, {self.annotations_updated} "
+            f"updated, {self.annotations_existing} already there",
             f"predictions: {self.predictions_created} created, {self.predictions_replaced} "
             f"replaced, {self.predictions_existing} already there",
         ]
@@ -134,6 +135,11 @@ def existing_tasks(ls: Any, project_id: int, full: bool) -> dict[str, dict[str, 
     return out
 
 
+def _user_id(annotation: dict[str, Any]) -> Any:
+    who = annotation.get("completed_by")
+    return who.get("id") if isinstance(who, dict) else who
+
+
 def prediction_document(pred: Prediction, gold: Document) -> Document:
     """The gold document's text and metadata with the predicted layers (unpredicted: empty)."""
     return gold.without_layers().with_layers(
@@ -150,6 +156,12 @@ def push(ls: Any, docs: Sequence[Document], *, title: str = DEFAULT_PROJECT,
     preds = {p.id: p for p in predictions}
     by_id = {d.id: d for d in docs}
     want_full = gold or bool(preds)
+    whoami: list[int] = []
+
+    def me() -> int:
+        if not whoami:
+            whoami.append(ls.users.whoami().id)
+        return whoami[0]
     existing = {} if report.project_created else existing_tasks(ls, pid, want_full)
 
     def task_json(doc: Document) -> dict[str, Any]:
@@ -202,9 +214,15 @@ def push(ls: Any, docs: Sequence[Document], *, title: str = DEFAULT_PROJECT,
         if gold:
             result = results_for(doc)
             key = result_key(result)
-            if any(result_key(a.get("result")) == key for a in task["annotations"]
-                   if not a.get("was_cancelled")):
+            live = [a for a in task["annotations"] if not a.get("was_cancelled")]
+            # The gold pushed before (ours, ground truth) follows the corpus, which is where gold
+            # is decided; anyone else's annotation is left alone.
+            ours = [a for a in live if a.get("ground_truth") and _user_id(a) == me()]
+            if any(result_key(a.get("result")) == key for a in live):
                 report.annotations_existing += 1
+            elif ours:
+                ls.annotations.update(ours[0]["id"], result=result, ground_truth=True)
+                report.annotations_updated += 1
             else:
                 ls.annotations.create(id=task["id"], result=result, ground_truth=True)
                 report.annotations_created += 1

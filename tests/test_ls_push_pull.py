@@ -41,11 +41,12 @@ def test_push_twice_adds_nothing_the_second_time(ls_server, ls_project_title, mi
             again.annotations_created, again.annotations_existing) == (False, 0, 1, 0, 1)
     tasks = _tasks(ls, first.project_id)
     assert len(tasks) == 1 and len(tasks[0].annotations) == 1
-    # A document whose gold changed gets its new annotation beside the old one (for review).
+    # A document whose gold changed: the gold pushed before follows it (no second ground truth).
     changed = mini.with_layers(positions=())
     third = push(ls, [changed], title=ls_project_title, gold=True)
-    assert (third.tasks_created, third.annotations_created) == (0, 1)
-    assert len(_tasks(ls, first.project_id)[0].annotations) == 2
+    assert (third.tasks_created, third.annotations_created, third.annotations_updated) == (0, 0, 1)
+    (annotation,) = _tasks(ls, first.project_id)[0].annotations
+    assert annotation["result"] == results_for(changed)
 
 
 def test_push_updates_a_stale_config(ls_server, ls_project_title, mini):
