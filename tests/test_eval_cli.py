@@ -224,3 +224,20 @@ def test_signature_explain_round_trip_and_errors(capsys):
     code, out, err = run(capsys, "signature", "--explain", "corpus:x|colour:blue")
     assert code == 2
     assert err.startswith("signature: found unknown field 'colour'; allowed: corpus, release, hash")
+
+
+def test_table_and_markdown_formats(data, capsys):
+    root, _ = data
+    code, table, err = run(capsys, "score", "--gold", root / "gold", "--pred", root / "ident.jsonl",
+                           "--layers", "mentions,positions")
+    assert code == 0, err
+    lines = table.splitlines()
+    assert lines[0].split() == ["layer", "metric", "P", "R", "F1"]
+    assert lines[2].split() == ["mentions", "strict", "100.00", "100.00", "100.00"]
+    assert lines[-1].startswith("signature: corpus:gold|") and "|layers:mentions+positions|" in lines[-1]
+    code, md, err = run(capsys, "score", "--gold", root / "gold", "--pred", root / "ident.jsonl",
+                        "--layers", "events", "--format", "markdown")
+    assert code == 0, err
+    assert md.splitlines()[:3] == ["| layer | metric | P | R | F1 |", "|---|---|---:|---:|---:|",
+                                   "| events | tri_i | 100.00 | 100.00 | 100.00 |"]
+    assert md.splitlines()[-1].startswith("Signature: `corpus:gold|")
