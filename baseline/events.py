@@ -126,9 +126,16 @@ def _participants(text: str, found: list[Found], actors: list[int], s: int, e: i
     elif before:
         cand = before[-1]
         gap = text[found[cand].end:s]
-        if previous_actor is not None and re.search(r"(?:\band|,)\s+(?:\w+ly\s+|also\s+)?$", gap):
+        coordinated = re.search(r"(?:\band|\bbut|,)\s+(?:\w+ly\s+|also\s+)?$", gap)
+        purpose = re.search(r"\bto\s+$", gap) and not find_phrases(
+            text, lex.control_verbs, start=sent_start, end=found[cand].start)
+        if previous_actor is not None and coordinated:
             # "X summoned Y and demanded …", "X fired at Y, injuring …": the earlier subject
             actor = previous_actor
+        elif coordinated or purpose:
+            # "X stood by Y and urged …", "X summoned Y to protest …": the clause's subject
+            # ("urged Y to withdraw" keeps Y: a control verb hands its object the action)
+            actor = _clause_subject(text, found, before, sent_start, lex)
         # the subject stands in the trigger's clause: no clause break between them
         elif not re.search(r"[;:\"“”]|,\s+(?:and|but|while|as)\s", gap) and len(gap.split()) <= 8:
             actor = cand
@@ -160,6 +167,18 @@ def _participants(text: str, found: list[Found], actors: list[int], s: int, e: i
     if recipient is not None and recipient != actor:
         out.append((lex.recipient_role, recipient))
     return out
+
+
+def _clause_subject(text: str, found: list[Found], before: list[int], sent_start: int,
+                    lex: Lexicon) -> int | None:
+    """The first whole actor mention after the sentence's last reporting cue before the
+    trigger (or the sentence's first one): the subject its coordinated verbs share."""
+    if not before:
+        return None
+    cues = find_phrases(text, lex.reporting_verbs, ignore_case=False, start=sent_start,
+                        end=found[before[-1]].start)
+    lo = cues[-1][1] if cues else sent_start
+    return next((i for i in before if found[i].start >= lo), before[0])
 
 
 def _relative_time(expr: str, date: str | None, lex: Lexicon) -> str | None:

@@ -93,6 +93,7 @@ class Lexicon:
     symmetric_events: frozenset[str]
     cancellers: tuple[str, ...]
     nominal_markers: frozenset[str]
+    control_verbs: tuple[str, ...]
     recipient_prepositions: frozenset[str]
     # stance label → cue phrases
     stance: Mapping[str, tuple[str, ...]]
@@ -200,7 +201,7 @@ KNOWN_KEYS = {
                       "location_nouns", "place_prepositions", "name_connectors", "function_words",
                       "quoted_pronouns", "joint_groups"),
     "cues.yaml": ("reporting", "modality", "stance", "negation_flips", "symmetric_events",
-                  "nominal_markers", "recipient_prepositions", "cancellers"),
+                  "nominal_markers", "control_verbs", "recipient_prepositions", "cancellers"),
 }
 
 
@@ -348,6 +349,7 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
                                    for t in _strings("cues.yaml", "symmetric_events",
                                                      cues["symmetric_events"])),
         cancellers=_strings("cues.yaml", "cancellers", cues["cancellers"]),
+        control_verbs=_strings("cues.yaml", "control_verbs", cues["control_verbs"]),
         nominal_markers=frozenset(_strings("cues.yaml", "nominal_markers", cues["nominal_markers"])),
         recipient_prepositions=frozenset(_strings("cues.yaml", "recipient_prepositions",
                                                   cues["recipient_prepositions"])),

@@ -47,9 +47,9 @@ def predict_text(doc_id: str, text: str, lex: Lexicon | None = None,
     found = find_mentions(text, lex)
     found, clusters = cluster_mentions(text, found, lex)
     attrs = find_attributions(text, found, lex)
+    found, clusters = add_quoted_pronouns(text, found, clusters, attrs, quotations(text), lex)
     cues = tuple(a.cue for a in attrs)
     events = find_events(text, found, lex, exclude=cues, date=date)
-    found, clusters = add_quoted_pronouns(text, found, clusters, attrs, quotations(text), lex)
     positions = find_positions(text, found, attrs, lex)
 
     # Places and times are mentions only where they fill an event argument (guidelines §1).

@@ -261,6 +261,13 @@ def test_quoted_first_person_joins_speaker_and_institution():
     ("Chile summoned a Bolivian diplomat and demanded an explanation.",
      [("PROTEST", "summoned", "asserted", [("actor", "Chile"), ("recipient", "a Bolivian diplomat")]),
       ("REQUEST", "demanded", "asserted", [("actor", "Chile")])]),
+    # a purpose clause is the subject's; after a control verb, the object's
+    ("Kuwait summoned Iraq's envoy to protest.",
+     [("PROTEST", "summoned", "asserted", [("actor", "Kuwait"), ("recipient", "Iraq's envoy")]),
+      ("PROTEST", "protest", "hypothetical", [("actor", "Kuwait")])]),
+    ("Kenya urged Uganda to withdraw.",
+     [("REQUEST", "urged", "asserted", [("actor", "Kenya"), ("recipient", "Uganda")]),
+      ("RETREAT", "withdraw", "hypothetical", [("actor", "Uganda")])]),
     # passive: actor after "by", recipient the subject
     ("Ukrainian troops were attacked by Russian forces on Monday.",
      [("ASSAULT", "attacked", "asserted", [("actor", "Russian forces"),
