@@ -167,6 +167,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if problems:
         return _problems(ValueError(f"{args.pred_b}: {problems[0]}"))
     (ta, layers), (tb, _) = scored_a, scored_b
+    if not layers:
+        return _problems(ValueError(f"{args.pred_a}: no layer predicted; allowed: prediction "
+                                    "lines with at least one of the five layers"))
     differ = [k for k in layers if (ta.docs[k] != tb.docs[k]).any()]
     if differ:
         return _problems(ValueError(
