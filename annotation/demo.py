@@ -35,6 +35,10 @@ def roundtrip_demo(corpus_dir: str | Path = "corpus/documents", *, out: Path = D
         print("starting Label Studio (the first start migrates its database, ≈45 s) …", flush=True)
         info = start(folder, port)
         ls = client(info.url, credentials(folder).token)
+        # A fresh project each time: the demo shows today's corpus, not earlier runs' tasks.
+        for old in ls.projects.list(title=DEMO_PROJECT):
+            if old.title == DEMO_PROJECT:
+                ls.projects.delete(old.id)
         report = push(ls, corpus.documents, title=DEMO_PROJECT, gold=True)
         with tempfile.TemporaryDirectory(prefix="communique-export-") as tmp:
             export = download_export(ls, report.project_id, Path(tmp) / "export.json")
