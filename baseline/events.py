@@ -16,6 +16,8 @@ from .text import cancelled, find_phrases, relative_clauses, sentences
 # How far (in code points) a modality cue may stand before / after the trigger.
 MODALITY_WINDOW_BEFORE = 60
 MODALITY_WINDOW_AFTER = 40
+# How far (in code points) a place may stand from the trigger it locates.
+PLACE_WINDOW = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +68,12 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
             args = _participants(text, found, actors, s, e, etype, block.start, lex,
                                  previous_actor)
             previous_actor = next((m for r, m in args if r == lex.actor_role), previous_actor)
+            # a place near its trigger, in the same clause ("met in Geneva", "the Geneva talks")
             places = [i for i in inside if found[i].type == lex.location_type
-                      and nearest.get(i) == (s, e)]
+                      and nearest.get(i) == (s, e)
+                      and not re.search(r"[;,\"“”]", text[min(e, found[i].end):
+                                                          max(s, found[i].start)])
+                      and max(found[i].start - e, s - found[i].end) <= PLACE_WINDOW]
             times = [i for i in inside if found[i].type == lex.time_type]
             if places:
                 args.append((location_role, places[0]))
