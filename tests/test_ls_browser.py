@@ -1,6 +1,7 @@
 """The real editor in headless Chromium (Debian's `chromium`, never a downloaded build): the
-generated config renders, and a span label, a per-region choice and a labelled relation made
-with the mouse come back through `ls pull` with correct code-point offsets."""
+generated config renders, and span labels, a per-region choice, a typed actor name and a
+labelled relation made with mouse and keyboard come back through `ls pull` with correct
+code-point offsets."""
 
 from __future__ import annotations
 
@@ -96,6 +97,14 @@ def test_mouse_made_annotation_comes_back_with_code_point_offsets(ls_server, ls_
 
     page.click(".lsf-label:has-text('LOCATION')")
     _drag_select(page, "Lublin")
+    page.click(".lsf-label:has-text('STATE')")
+    _drag_select(page, "Warsaw")
+    warsaw = ".lsf-outliner-item:has(.lsf-outliner-item__text:text-is('Warsaw'))"
+    page.click(warsaw)  # select the mention: its actor box appears
+    actor = page.get_by_placeholder("canonical name, e.g. United States")
+    actor.fill("Poland")
+    actor.press("Enter")
+    page.click(warsaw)  # unselect (a label click would relabel a selected region)
     page.click(".lsf-label:has-text('AGREE')")
     _drag_select(page, "signed")
     page.click(".lsf-outliner-item:has(.lsf-outliner-item__text:text-is('signed'))")
@@ -120,15 +129,14 @@ def test_mouse_made_annotation_comes_back_with_code_point_offsets(ls_server, ls_
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     (got,) = load_documents([out / "gold"])
-    place = TEXT.index("Lublin")
-    trigger = TEXT.index("signed")
-    assert [(m.start, m.end, m.text, m.type) for m in got.mentions] == \
-        [(place, place + 6, "Lublin", "LOCATION")]
+    place, state, trigger = (TEXT.index(w) for w in ("Lublin", "Warsaw", "signed"))
+    # Editor-made regions get the next free ids of their layers, in text order.
+    assert [(m.id, m.start, m.end, m.text, m.type) for m in got.mentions] == \
+        [("m2", place, place + 6, "Lublin", "LOCATION"), ("m1", state, state + 6, "Warsaw", "STATE")]
     assert TEXT.encode("utf-16-le").find("Lublin".encode("utf-16-le")) // 2 != place  # astral
     (event,) = got.events
-    assert (event.type, event.modality, event.trigger.start, event.trigger.end) == \
-        ("AGREE", "asserted", trigger, trigger + 6)
-    assert [(a.role, a.mention_id) for a in event.arguments] == [("location", got.mentions[0].id)]
-    # Editor-made regions get the next free ids of their layers.
-    assert (got.mentions[0].id, event.id) == ("m1", "e1")
-    assert got.actors == ()  # a place is no actor
+    assert (event.id, event.type, event.modality, event.trigger.start, event.trigger.end) == \
+        ("e1", "AGREE", "asserted", trigger, trigger + 6)
+    assert [(a.role, a.mention_id) for a in event.arguments] == [("location", "m2")]
+    assert [(a.id, a.name, a.type, a.mention_ids) for a in got.actors] == \
+        [("a1", "Poland", "STATE", ("m1",))]
