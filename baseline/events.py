@@ -16,6 +16,8 @@ from .text import cancelled, find_phrases, relative_clauses, sentences
 # How far (in code points) a modality cue may stand before / after the trigger.
 MODALITY_WINDOW_BEFORE = 60
 MODALITY_WINDOW_AFTER = 40
+# How far (in code points) a time may stand from the trigger it dates.
+TIME_WINDOW = 80
 # How far (in code points) a place may stand from the trigger it locates.
 PLACE_WINDOW = 30
 
@@ -84,7 +86,7 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
                 lo, hi = sorted((found[t].end, s)) if found[t].end <= s else (e, found[t].start)
                 # a time across a clause break dates another event
                 if not re.search(r"[;\"“”]|,\s+(?:and|but|while|as|after|before|which|who)\s",
-                                 text[lo:hi]):
+                                 text[lo:hi]) and hi - lo <= TIME_WINDOW:
                     args.append((time_role, t))
             modality = _modality(text, block.start, block.end, s, e, lex, when)
             out.append(FoundEvent(etype, (s, e), modality, tuple(args)))
