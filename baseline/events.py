@@ -56,6 +56,12 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
         triggers = [(s, e) for s, e in find_phrases(text, lex.triggers, start=block.start,
                                                     end=block.end)
                     if not any(covered[s:e]) and not cancelled(text, e, lex.cancellers)]
+        # "would not accept", "will never renounce": an asserted refusal
+        refusals = {(s, e) for s, e in find_phrases(text, lex.refusal_words, start=block.start,
+                                                    end=block.end)
+                    if not any(covered[s:e]) and re.search(
+                        r"\b(?:not|never|n't|no longer)\s+(?:\w+\s+)?$", text[block.start:s])}
+        triggers = sorted(set(triggers) | refusals)
         # a place or a time belongs to the nearest trigger of its sentence only
         nearest: dict[int, tuple[int, int]] = {}
         for i in inside:
@@ -65,7 +71,8 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
                                                           t[0]))
         previous_actor: int | None = None
         for s, e in triggers:
-            etype = lex.triggers[re.sub(r"\s+", " ", text[s:e].lower())]
+            refusal = (s, e) in refusals
+            etype = lex.refusal_type if refusal else lex.triggers[re.sub(r"\s+", " ", text[s:e].lower())]
             actors = [i for i in inside if found[i].type in actor_types]
             args = _participants(text, found, actors, s, e, etype, block.start, lex,
                                  previous_actor)
@@ -88,7 +95,8 @@ def find_events(text: str, found: list[Found], lex: Lexicon,
                 if not re.search(r"[;\"“”]|,\s+(?:and|but|while|as|after|before|which|who)\s",
                                  text[lo:hi]) and hi - lo <= TIME_WINDOW:
                     args.append((time_role, t))
-            modality = _modality(text, block.start, block.end, s, e, lex, when)
+            modality = lex.default_modality if refusal else \
+                _modality(text, block.start, block.end, s, e, lex, when)
             out.append(FoundEvent(etype, (s, e), modality, tuple(args)))
     return out
 

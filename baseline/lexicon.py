@@ -93,6 +93,8 @@ class Lexicon:
     symmetric_events: frozenset[str]
     cancellers: tuple[str, ...]
     nominal_markers: frozenset[str]
+    refusal_type: str
+    refusal_words: tuple[str, ...]
     control_verbs: tuple[str, ...]
     recipient_prepositions: frozenset[str]
     # stance label → cue phrases
@@ -201,7 +203,8 @@ KNOWN_KEYS = {
                       "location_nouns", "place_prepositions", "name_connectors", "function_words",
                       "quoted_pronouns", "joint_groups"),
     "cues.yaml": ("reporting", "modality", "stance", "negation_flips", "symmetric_events",
-                  "nominal_markers", "control_verbs", "recipient_prepositions", "cancellers"),
+                  "nominal_markers", "control_verbs", "recipient_prepositions", "cancellers",
+                  "refusals"),
 }
 
 
@@ -350,6 +353,9 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
                                                      cues["symmetric_events"])),
         cancellers=_strings("cues.yaml", "cancellers", cues["cancellers"]),
         control_verbs=_strings("cues.yaml", "control_verbs", cues["control_verbs"]),
+        refusal_type=_check("cues.yaml", "refusals.type", cues["refusals"]["type"],
+                            spec.label("event_type").names),
+        refusal_words=_strings("cues.yaml", "refusals.words", cues["refusals"]["words"]),
         nominal_markers=frozenset(_strings("cues.yaml", "nominal_markers", cues["nominal_markers"])),
         recipient_prepositions=frozenset(_strings("cues.yaml", "recipient_prepositions",
                                                   cues["recipient_prepositions"])),

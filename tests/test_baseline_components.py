@@ -182,6 +182,9 @@ def event_rows(text, found, events):
     # a place premodifying an event noun is its location (guidelines §3)
     ("Egypt will attend the Kampala round.",
      [("CONSULT", "round", "future", [("actor", "Egypt"), ("location", "Kampala")])]),
+    # a refusal is an asserted REJECT (guidelines §3)
+    ("Bolivia will never renounce the claim.",
+     [("REJECT", "renounce", "asserted", [("actor", "Bolivia")])]),
     # a reporting verb is a cue, never a trigger
     ("Canada said nothing.", []),
 ])
