@@ -127,7 +127,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
             else:
                 tmpdir = tempfile.TemporaryDirectory(prefix="communique-export-")
                 export = download_export(ls, pid, Path(tmpdir.name) / "export.json")
-        summary = convert_export(export, args.out, keep_going=args.keep_going)
+        summary = convert_export(export, args.out, keep_going=args.keep_going, show_progress=True)
     except (ServerError, ExportError) as e:
         _err(f"ls pull: {e}")
         return EXIT_FAIL

@@ -168,17 +168,22 @@ def _atomic_dir(target: Path) -> tuple[Path, Any]:
 
 
 def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = False,
-                   spec: Spec | None = None) -> PullSummary:
+                   spec: Spec | None = None, show_progress: bool = False) -> PullSummary:
     """Convert a JSON export file into ``out`` (``gold/``, ``annotators/<pseudonym>/``,
     ``summary.json``). With problems, nothing is written unless ``keep_going``; ``out=None``
-    only checks."""
+    only checks. ``show_progress``: a progress bar on a terminal (never under CI)."""
     spec = spec or load_spec()
     summary = PullSummary()
     tmp, commit = _atomic_dir(out) if out is not None else (None, None)
     writer = _Writer() if tmp is not None else None
     try:
         with open(export_path, "rb") as fh:
-            for task in iter_export(fh):
+            tasks = iter_export(fh)
+            if show_progress:
+                from .push import progress
+
+                tasks = progress(tasks, None, "pull")
+            for task in tasks:
                 got = convert_task(task, spec)
                 summary.tasks += 1
                 n = len(task.get("annotations") or []) if isinstance(task, dict) else 0

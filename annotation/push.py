@@ -51,7 +51,7 @@ class PushReport:
         ]
 
 
-def progress(iterable: Iterable[T], total: int, desc: str) -> Iterator[T]:
+def progress(iterable: Iterable[T], total: int | None, desc: str) -> Iterator[T]:
     """A progress bar on a terminal; quiet under CI or when stderr is not a terminal."""
     if os.environ.get("CI") or not sys.stderr.isatty():
         yield from iterable
