@@ -219,3 +219,18 @@ def test_exact_relation_counts_a_nested_attribution_only_with_its_parent_link(pa
     out = scores(gold, pred, ["attributions"])["attributions"]
     assert prf(out["relation"]["exact"]) == (expected, expected, expected)
     assert prf(out["cue"]["exact"]) == (1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_absent_from_a_line_scores_as_if_the_document_were_not_there(layer):
+    pairs = list(corpus(12, seed=17))
+    partial = [(g, {k: v for k, v in p.items() if not (k == layer and i == 3)})
+               for i, (g, p) in enumerate(pairs)]
+    if layer == "mentions":  # the other layers refer to the mentions: drop them all there
+        partial[3] = (pairs[3][0], {"id": pairs[3][1]["id"]})
+    tally, *_ = score_documents(partial, [layer])
+    with_absent = result_json(tally, "s")["layers"][layer]
+    tally, *_ = score_documents(pairs[:3] + pairs[4:], [layer])
+    without = result_json(tally, "s")["layers"][layer]
+    assert with_absent.pop("documents") == 11 and without.pop("documents") == 11
+    assert with_absent == without
