@@ -152,6 +152,14 @@ def find_attributions(text: str, found: list[Found], lex: Lexicon) -> list[Found
             if sent.in_quote(s) or _overlaps((s, e), used):
                 continue
             src = sent.mention_after(e, 2)
+            if src is not None:
+                # "according to a statement issued by his ministry": the author is the source
+                by = re.match(r"\s+(?:(?:issued|published|released)\s+)?(?:by|from)\s+",
+                              text[found[src].end:block.end])
+                author = sent.mention_after(found[src].end + by.end(), 0) if by else None
+                if author is not None and re.search(r"statement|report|communiqu", text[
+                        found[src].start:found[src].end], re.IGNORECASE):
+                    src = author
             src_end = found[src].end if src is not None else e
             if not text[block.start:s].strip():
                 comma = text.find(",", src_end, block.end)

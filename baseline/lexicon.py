@@ -54,6 +54,7 @@ class Lexicon:
     organization_descriptions: tuple[str, ...]
     state_descriptions: tuple[str, ...]
     bare_organizations: tuple[str, ...]
+    bare_organization_modifiers: tuple[str, ...]
     state_description_modifiers: tuple[str, ...]
     # pronoun → (default type, antecedent types, words that must follow it or ())
     pronouns: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
@@ -198,6 +199,7 @@ KNOWN_KEYS = {
     "mentions.yaml": ("titles", "title_modifiers", "group_nouns", "group_modifiers",
                       "organization_heads", "organization_descriptions", "state_descriptions",
                       "state_description_modifiers", "bare_organizations",
+                      "bare_organization_modifiers",
                       "pronouns", "bare_groups", "bare_group_next", "coordination_next",
                       "not_names", "time", "abbreviations", "place_heads", "place_nouns",
                       "location_nouns", "place_prepositions", "name_connectors", "function_words",
@@ -307,6 +309,8 @@ def build_lexicon(spec: Spec, gazetteer: Any, mentions: Any, cues: Any, triggers
                                     mentions["state_descriptions"]),
         bare_organizations=_strings("mentions.yaml", "bare_organizations",
                                     mentions["bare_organizations"]),
+        bare_organization_modifiers=_strings("mentions.yaml", "bare_organization_modifiers",
+                                             mentions["bare_organization_modifiers"]),
         state_description_modifiers=_strings("mentions.yaml", "state_description_modifiers",
                                              mentions["state_description_modifiers"]),
         pronouns=MappingProxyType(pronouns),

@@ -83,7 +83,8 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         "description": re.compile(
             rf"{b}(?:(?i:{det})\s+|{poss}\s+)(?:(?:(?i:{mods})|{demonym}|{NAME_TOKEN})\s+){{0,4}}"
             rf"(?P<title>(?i:{titles})){e}"
-            rf"(?:\s+(?i:to|of|for|at|in)\s+(?:{place}|(?i:the)\s+{odesc}){e}(?![’']s))?"
+            rf"(?:\s+(?i:to|of|for|at|in)\s+(?:{place}|(?i:the|its|his|her|their)\s+"
+            rf"(?:{word}\s+)?{odesc}){e}(?![’']s))?"
             rf"(?!\s+[A-Z][a-z])"),
         # an apposition after a comma takes its whole complement, up to the next punctuation:
         # ", a researcher at a São Paulo institute for regional studies,"
@@ -116,15 +117,16 @@ def _patterns(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         # "the ministry", "China's commerce ministry", "Turkish state television", "the U.S.
         # embassy in Manila"
         "org_description": re.compile(
-            rf"{b}(?:(?i:the|its|a|an)\s+|{poss}\s+|{demonym}\s+)"
+            rf"{b}(?:(?i:the|its|his|her|their|a|an)\s+|{poss}\s+|{demonym}\s+)"
             rf"(?:(?:{word}|{demonym}|{bare_name})\s+){{0,3}}?{odesc}{e}"
             rf"(?:\s+(?:in|at)\s+{place}{e}(?![’']s))?"),
         # "Russian state news agency TASS", "the broadcaster KBN": a description and the name
         "described_org": re.compile(
-            rf"{b}(?:(?i:the|a|an)\s+|{poss}\s+)?(?:(?:{word}|{demonym})\s+){{0,3}}?{odesc}"
-            rf"\s+(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}}){e}"),
+            rf"{b}(?:(?i:the|a|an)\s+|{poss}\s+)?(?:(?:{word}|{demonym}|{NAME_TOKEN})\s+){{0,3}}?"
+            rf"{odesc}\s+(?P<name>{NAME_TOKEN}(?:\s+(?:(?:of|for|and|the)\s+)*{NAME_TOKEN}){{0,4}}){e}"),
         # "police said", "Kosovo police", "parliament approved"
         "bare_org": re.compile(rf"{b}(?:(?:{bare_name}|{demonym})\s+)?"
+                               rf"(?:(?i:{_alt(lex.bare_organization_modifiers)})\s+)?"
                                rf"(?i:{_alt(lex.bare_organizations)}){e}"),
         # "the government", "the Turkish government", "his government", "the country"
         "state_description": re.compile(

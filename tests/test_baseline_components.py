@@ -78,6 +78,14 @@ def test_coordinations_that_act_are_groups(text, group):
     assert (group, "GROUP") in spans(text, find_mentions(text, LEX))
 
 
+@pytest.mark.parametrize("text, mention", [
+    ("The Tromsø daily Finnmark Tidende quoted him.", ("The Tromsø daily Finnmark Tidende", "ORGANIZATION")),
+    ("Local police said two men died.", ("Local police", "ORGANIZATION")),
+])
+def test_described_organisations(text, mention):
+    assert mention in spans(text, find_mentions(text, LEX))
+
+
 def test_regression_general_assembly_is_no_general():
     text = "The U.N. General Assembly adopted a resolution."
     assert spans(text, find_mentions(text, LEX)) == [("The U.N. General Assembly", "ORGANIZATION")]
@@ -139,6 +147,9 @@ def attr_rows(text, found, attrs):
     ("A spokesman, quoted by a state-run newspaper, said the talks had failed.",
      [("indirect", "a state-run newspaper", "quoted", ["the talks had failed"], None),
       ("indirect", "A spokesman", "said", ["the talks had failed"], 0)]),
+    # "according to a statement issued by X": X is the source
+    ("According to a statement issued by the ministry, the border will stay closed.",
+     [("indirect", "the ministry", "According to", ["the border will stay closed"], None)]),
     # no report: a negated or nominal verb, "what it called"
     ("Peru did not say whether the talks had failed.", []),
     ("Chile rejected what it called blackmail by Bolivia.", []),

@@ -116,7 +116,7 @@ def test_shipped_lexicons_cover_every_event_type():
     (lambda g, m, c, t: (g, {**m, "titels": ["envoy"]}, c, t),
      "lexicons/mentions.yaml: found key 'titels'; allowed: titles, title_modifiers, group_nouns, "
      "group_modifiers, organization_heads, organization_descriptions, state_descriptions, "
-     "state_description_modifiers, bare_organizations, "
+     "state_description_modifiers, bare_organizations, bare_organization_modifiers, "
      "pronouns, bare_groups, bare_group_next, coordination_next, not_names, time, abbreviations, "
      "place_heads, place_nouns, location_nouns, place_prepositions, name_connectors, function_words, "
      "quoted_pronouns, joint_groups"),
