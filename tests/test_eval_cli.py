@@ -241,3 +241,16 @@ def test_table_and_markdown_formats(data, capsys):
     assert md.splitlines()[:3] == ["| layer | metric | P | R | F1 |", "|---|---|---:|---:|---:|",
                                    "| events | tri_i | 100.00 | 100.00 | 100.00 |"]
     assert md.splitlines()[-1].startswith("Signature: `corpus:gold|")
+
+
+def test_compare_refuses_systems_scored_on_different_documents(data, capsys, tmp_path):
+    root, pairs = data
+    rows = [dict(p) for _, p in pairs]
+    del rows[0]["events"]
+    write_jsonl(tmp_path / "holes.jsonl", rows)
+    code, out, err = run(capsys, "compare", "--gold", root / "gold", "--pred-a", root / "pred.jsonl",
+                         "--pred-b", tmp_path / "holes.jsonl", "--samples", "10")
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == (
+        "layer(s) events: the two systems predict them for different documents; allowed: the "
+        "same documents per layer, so that the comparison is paired")
