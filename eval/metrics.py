@@ -28,7 +28,11 @@ NON_POLAR_STANCE = "neutral"
 
 @dataclass
 class Tally:
-    """Per-document counts of every metric, keyed ``layer/metric[/label]``."""
+    """Per-document counts of every metric, keyed ``layer/metric[/label]``: ``prf`` holds the
+    ``(n_docs, 4)`` rows ``[tp_p, pred, tp_r, gold]``, ``semeval`` the mention schemes'
+    ``(n_docs, 5)`` rows ``[cor, inc, par, mis, spu]``, ``docs`` each scored layer's document
+    mask, and ``detail`` (only when asked for) the matched mention pairs ``(gold rows,
+    predicted rows, correct)`` of the strict and type schemes, for the report."""
 
     n_docs: int
     prf: dict[str, np.ndarray] = field(default_factory=dict)
