@@ -141,6 +141,7 @@ def _small_matchings(k: int) -> list[tuple[tuple[int, int], ...]]:
 
 
 SMALL = 3
+BLOCK_CHUNK = 100_000  # components evaluated together
 # Padded (cells, rows, cols) of every matching of a SMALL×SMALL block, empty cells at (0, 0)
 # with a mask, for evaluating all of them at once.
 _MATCHINGS = _small_matchings(SMALL)
@@ -171,18 +172,27 @@ def _assign_blocks(gi: np.ndarray, pi: np.ndarray, weight: np.ndarray,
     small = (size_g[comp] <= SMALL) & (size_p[comp] <= SMALL)
     kept = []
     if small.any():
-        sc = comp[small]
-        ids, slot = np.unique(sc, return_inverse=True)
-        w = np.zeros((len(ids), SMALL, SMALL))
-        pair = np.full((len(ids), SMALL, SMALL), -1, dtype=np.int64)
-        lr, lc = g_local[g[small]], p_local[p[small]]
-        w[slot, lr, lc] = weight[small]
-        pair[slot, lr, lc] = index[small]
-        totals = (w[:, _CELL_R, _CELL_C] * _CELL_ON).sum(axis=2)
-        best = totals.argmax(axis=1)
-        chosen = pair[np.arange(len(ids))[:, None], _CELL_R[best], _CELL_C[best]]
-        chosen = chosen[_CELL_ON[best]]
-        kept.append(chosen[chosen >= 0])
+        rows_small = np.flatnonzero(small)
+        ids, slot = np.unique(comp[rows_small], return_inverse=True)
+        order = np.argsort(slot, kind="stable")
+        bounds = np.searchsorted(slot[order], np.arange(0, len(ids) + BLOCK_CHUNK, BLOCK_CHUNK))
+        # In chunks of components, so that memory stays bounded (34 matchings × 3 cells each).
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            if hi == lo:
+                continue
+            part = rows_small[order[lo:hi]]
+            local = slot[order[lo:hi]] - slot[order[lo]]
+            m = int(local.max()) + 1
+            w = np.zeros((m, SMALL, SMALL))
+            pair = np.full((m, SMALL, SMALL), -1, dtype=np.int64)
+            lr, lc = g_local[g[part]], p_local[p[part]]
+            w[local, lr, lc] = weight[part]
+            pair[local, lr, lc] = index[part]
+            totals = (w[:, _CELL_R, _CELL_C] * _CELL_ON).sum(axis=2)
+            best = totals.argmax(axis=1)
+            chosen = pair[np.arange(m)[:, None], _CELL_R[best], _CELL_C[best]]
+            chosen = chosen[_CELL_ON[best]]
+            kept.append(chosen[chosen >= 0])
     large = np.flatnonzero(~small)
     if len(large):
         kept.append(_assign_sparse(gi[large], pi[large], weight[large], index[large]))

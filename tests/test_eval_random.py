@@ -157,3 +157,14 @@ def test_token_counts_equal_str_split():
             want.append(len(t[s:e].split()))
     got = index.count(np.array(doc), np.array(a), np.array(b))
     assert got.tolist() == want
+
+
+def test_small_blocks_give_the_same_counts_whatever_the_chunk_size(monkeypatch):
+    from communique.eval import matching
+
+    pairs = list(corpus(200, seed=8))
+    whole, *_ = score_documents(pairs)
+    monkeypatch.setattr(matching, "BLOCK_CHUNK", 7)
+    chunked, *_ = score_documents(pairs)
+    assert whole.prf.keys() == chunked.prf.keys()
+    assert all(np.array_equal(whole.prf[k], chunked.prf[k]) for k in whole.prf)
