@@ -167,45 +167,94 @@ def _atomic_dir(target: Path) -> tuple[Path, Any]:
     return tmp, commit
 
 
+@dataclass(frozen=True, slots=True)
+class _TaskOutcome:
+    """What the summary needs from one converted task (the documents are already written)."""
+
+    annotations: int
+    cancelled: int
+    annotators: tuple[str, ...]
+    gold: bool
+    no_gold_reason: str | None
+    problems: tuple[PullProblem, ...]
+
+
+def _convert_batch(tasks: list[Any], tmp: Path | None) -> list[_TaskOutcome]:
+    """Convert tasks and write their documents under ``tmp`` (runs in a worker process)."""
+    spec = load_spec()
+    writer = _Writer(threads=4) if tmp is not None else None
+    out = []
+    try:
+        for task in tasks:
+            got = convert_task(task, spec)
+            if writer is not None and tmp is not None:
+                texts: dict[int, str] = {}  # the gold is one of the annotators' documents
+                for who, doc in got.by_annotator.items():
+                    writer.write(tmp / ANNOTATORS_DIR / who, doc, texts)
+                if got.gold is not None:
+                    writer.write(tmp / GOLD_DIR, got.gold, texts)
+            n = len(task.get("annotations") or []) if isinstance(task, dict) else 0
+            out.append(_TaskOutcome(n, got.cancelled, tuple(got.by_annotator), got.gold is not None,
+                                    got.no_gold_reason, tuple(got.problems)))
+    finally:
+        if writer is not None:
+            writer.close()
+    return out
+
+
+def _batched_outcomes(tasks: Iterator[Any], tmp: Path | None, workers: int,
+                      batch: int = 50) -> Iterator[_TaskOutcome]:
+    """Outcomes in task order; with several workers, batches are converted in parallel while
+    at most two batches per worker wait, so memory stays flat."""
+    if workers <= 1:
+        for task in tasks:
+            yield from _convert_batch([task], tmp)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        chunk: list[Any] = []
+        for task in tasks:
+            chunk.append(task)
+            if len(chunk) == batch:
+                pending.append(pool.submit(_convert_batch, chunk, tmp))
+                chunk = []
+            while len(pending) > 2 * workers:
+                yield from pending.popleft().result()
+        if chunk:
+            pending.append(pool.submit(_convert_batch, chunk, tmp))
+        while pending:
+            yield from pending.popleft().result()
+
+
 def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = False,
-                   spec: Spec | None = None, show_progress: bool = False) -> PullSummary:
+                   show_progress: bool = False, workers: int | None = None) -> PullSummary:
     """Convert a JSON export file into ``out`` (``gold/``, ``annotators/<pseudonym>/``,
     ``summary.json``). With problems, nothing is written unless ``keep_going``; ``out=None``
-    only checks. ``show_progress``: a progress bar on a terminal (never under CI)."""
-    spec = spec or load_spec()
+    only checks. ``show_progress``: a progress bar on a terminal (never under CI). ``workers``:
+    converting processes (default: one per CPU, at most 4)."""
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     summary = PullSummary()
     tmp, commit = _atomic_dir(out) if out is not None else (None, None)
-    writer = _Writer() if tmp is not None else None
     try:
         with open(export_path, "rb") as fh:
-            tasks = iter_export(fh)
+            tasks: Iterator[Any] = iter_export(fh)
             if show_progress:
                 from .push import progress
 
                 tasks = progress(tasks, None, "pull")
-            for task in tasks:
-                got = convert_task(task, spec)
+            for got in _batched_outcomes(tasks, tmp, workers):
                 summary.tasks += 1
-                n = len(task.get("annotations") or []) if isinstance(task, dict) else 0
-                summary.annotations += n
+                summary.annotations += got.annotations
                 summary.cancelled += got.cancelled
-                summary.converted += len(got.by_annotator)
+                summary.converted += len(got.annotators)
                 summary.problems += got.problems
                 if got.no_gold_reason:
                     summary.no_gold[got.no_gold_reason] += 1
-                if got.gold is not None:
-                    summary.gold += 1
-                for who in got.by_annotator:
+                summary.gold += got.gold
+                for who in got.annotators:
                     summary.annotators[who] += 1
-                if tmp is None or (summary.problems and not keep_going):
-                    continue
-                texts: dict[int, str] = {}  # the gold is one of the annotators' documents
-                for who, doc in got.by_annotator.items():
-                    writer.write(tmp / ANNOTATORS_DIR / who, doc, texts)  # type: ignore[union-attr]
-                if got.gold is not None:
-                    writer.write(tmp / GOLD_DIR, got.gold, texts)  # type: ignore[union-attr]
-        if writer is not None:
-            writer.close()
         if tmp is not None:
             if summary.problems and not keep_going:
                 shutil.rmtree(tmp)
@@ -215,8 +264,6 @@ def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = Fa
                                             encoding="utf-8")
             commit()
     except BaseException:
-        if writer is not None:
-            writer.pool.shutdown(wait=True, cancel_futures=True)
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp)
         raise
