@@ -81,3 +81,17 @@ def test_any_span_of_any_text_validates_and_round_trips(text, data):
     assert validate_document(json.loads(raw), "h") == []
     assert Document.from_dict(json.loads(raw)) == doc
     assert Span.of(text, start, end).text == text[start:end]
+
+
+def test_regression_atomic_writes_get_the_usual_file_mode(tmp_path):
+    """mkstemp-based atomic writes left every written file at mode 0600."""
+    import os
+
+    from communique.schemas.io import atomic_write_text
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "x.txt", "x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "x.txt").stat().st_mode & 0o777 == 0o644
