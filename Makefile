@@ -9,7 +9,7 @@ LS_VENV := .venv-ls
 LS_STAMP := $(LS_VENV)/.installed
 LABEL_STUDIO_VERSION := 1.23.2
 
-.PHONY: demo test install generate clean annotate stop
+.PHONY: demo test install generate clean annotate stop chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ install: $(STAMP)
 demo: $(STAMP) $(LS_STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) $(LS_STAMP)
+# Debian's Chromium for the real-browser tests (never a downloaded browser build); installed with
+# apt-get when missing, which needs root, as on CI.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs Debian's chromium: run 'sudo apt-get install chromium' once" >&2; exit 1; \
+	  fi; }
+
+test: $(STAMP) $(LS_STAMP) chromium
 	$(BIN)/python -m pytest
 
 # Label Studio on 127.0.0.1 with the corpus pushed, ready to label; `make stop` ends it.
