@@ -108,13 +108,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .release import verify_release
-
-    problems = verify_release(args.release)
-    for p in problems:
-        print(p, file=sys.stderr)
-    if problems:
-        print(f"invalid: {len(problems)} problem(s) in {args.release}", file=sys.stderr)
+    if _check_release(args.release):
         return EXIT_INVALID
     print(f"ok: every file of {args.release} matches its MANIFEST.json")
     return EXIT_OK
@@ -142,6 +136,8 @@ def _check_release(folder: Path) -> int:
     problems = verify_release(folder)
     for p in problems:
         print(p, file=sys.stderr)
+    if problems:
+        print(f"invalid: {len(problems)} problem(s) in {folder}", file=sys.stderr)
     return EXIT_INVALID if problems else EXIT_OK
 
 
