@@ -35,8 +35,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
-from communique.schemas.io import (InputError, atomic_write_text, document_files,
-                                   iter_raw_documents)
+from communique.schemas.io import (RELEASE_MARKER, InputError, atomic_write_text,
+                                   document_files, iter_raw_documents, iter_release_documents,
+                                   read_release_manifest)
 from communique.schemas.model import nfc, sha256_text
 from communique.schemas.spec import Spec, load_spec
 from communique.schemas.validate import Problem, validate_document
@@ -46,7 +47,7 @@ from .release_schema import (DOCUMENTS, LAYER_RECORD, SPLITS, TEXT_LENGTH, arrow
 from .release_splits import SplitRegistry
 
 VERSION_RE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
-MANIFEST = "MANIFEST.json"
+MANIFEST = RELEASE_MARKER
 CARD = "README.md"
 CROISSANT = "croissant.json"
 DATASET_NAME = "communique"
@@ -102,8 +103,7 @@ def latest_release(releases_dir: Path) -> Path | None:
     return releases_dir / f"v{versions[-1]}" if versions else None
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+read_manifest = read_release_manifest
 
 
 def _tool_version() -> str:
@@ -637,20 +637,6 @@ def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path
 
 # --- withheld texts --------------------------------------------------------------------------
 
-def _release_documents(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(split, document dict) for every document of a release, in id order within a split."""
-    import pyarrow.parquet as pq
-
-    manifest = read_manifest(folder)
-    for split in SPLITS:
-        rel = manifest["configs"][DOCUMENTS][split]["file"]
-        if rel is None:
-            continue
-        for batch in pq.ParquetFile(folder / rel).iter_batches(batch_size=BATCH_DOCUMENTS):
-            for row in batch.to_pylist():
-                yield split, row
-
-
 def _user_text(texts_dir: Path, doc_id: str, sha: str) -> tuple[str | None, str | None]:
     """(text, problem) for one withheld document from ``texts_dir/<id>.txt``."""
     path = texts_dir / f"{doc_id}.txt"
@@ -681,7 +667,7 @@ def rehydrate_release(release: Path, texts_dir: Path, out: Path) -> dict[str, An
     manifest = read_manifest(release)
     if not manifest["text_withheld_for"]:
         raise ReleaseError(f"{release}: no text is withheld in this release; nothing to rehydrate")
-    missing = [p for _, doc in _release_documents(release) if doc["text"] is None
+    missing = [p for _, _, doc in iter_release_documents(release) if doc["text"] is None
                for p in [_user_text(texts_dir, doc["id"], doc["text_sha256"])[1]] if p]
     if missing:
         raise ReleaseError(f"refusing to rehydrate: {len(missing)} text(s) missing or different; "
@@ -689,7 +675,7 @@ def rehydrate_release(release: Path, texts_dir: Path, out: Path) -> dict[str, An
     spec = load_spec()
 
     def restored() -> Iterator[tuple[str, dict[str, Any]]]:
-        for split, doc in _release_documents(release):
+        for _, split, doc in iter_release_documents(release):
             if doc["text"] is None:
                 text, _ = _user_text(texts_dir, doc["id"], doc["text_sha256"])
                 doc["text"] = text
@@ -697,7 +683,6 @@ def rehydrate_release(release: Path, texts_dir: Path, out: Path) -> dict[str, An
                     for item in doc[layer]:
                         map_span_texts(item, LAYER_RECORD[layer],
                                        lambda s, e, t=text: t[s:e], spec)
-            del doc[TEXT_LENGTH]
             yield split, doc
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -749,13 +734,13 @@ def export_documents(folder: Path, out: Path) -> int:
     """Write every document of a release as canonical JSON files ``out/<id>.json`` (atomic per
     file); return how many. Withheld texts must be rehydrated first."""
     from communique.schemas.io import write_document
-    from communique.schemas.model import LAYERS, METADATA_FIELDS, Document
+    from communique.schemas.model import Document
 
     n = 0
-    for _split, row in _release_documents(folder):
-        if row.get("text") is None:
-            raise ValueError(f"{folder}: document {row['id']} has its text withheld; run "
+    for _, _, doc in iter_release_documents(folder):
+        if doc["text"] is None:
+            raise ValueError(f"{folder}: document {doc['id']} has its text withheld; run "
                              "`communique release rehydrate` first")
-        write_document(Document.from_dict({k: row[k] for k in (*METADATA_FIELDS, *LAYERS)}), out)
+        write_document(Document.from_dict(doc), out)
         n += 1
     return n

@@ -12,13 +12,13 @@ from typing import Any, Mapping
 
 import pyarrow as pa
 
+from communique.schemas.io import TEXT_LENGTH
 from communique.schemas.spec import Field, Record, Spec, load_spec
 
 DOCUMENTS = "documents"
 SPLITS = ("train", "validation", "test")
 # Release-only column of the documents config: the text length in code points, kept when the
 # text itself is withheld.
-TEXT_LENGTH = "text_length"
 DOC_ID = "doc_id"
 LAYER_RECORD = {"mentions": "mention", "actors": "actor", "events": "event",
                 "attributions": "attribution", "positions": "position"}

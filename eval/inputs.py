@@ -11,14 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from communique.schemas.io import InputError, iter_raw_documents
+from communique.schemas.io import (RELEASE_MARKER, InputError, iter_raw_documents,
+                                   iter_release_documents, read_release_manifest)
 from communique.schemas.model import LAYERS
 from communique.schemas.validate import Problem, check_paths, validate_document, validate_prediction
-
-# What a release folder holds (written by the release build): a manifest naming the documents
-# Parquet file of each split, whose rows are canonical documents plus a text-length column.
-MANIFEST = "MANIFEST.json"
-RELEASE_EXTRA_COLUMNS = ("text_length",)
 
 
 class InputProblems(Exception):
@@ -51,33 +47,21 @@ class Gold:
 
 
 def _release_rows(folder: Path, split: str) -> Iterator[tuple[str, Any]]:
-    import pyarrow.parquet as pq
-
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    files = manifest.get("configs", {}).get("documents", {})
+    files = read_release_manifest(folder).get("configs", {}).get("documents", {})
     if split not in files:
         raise InputProblems([f"{folder}: --split {split}: no such split; allowed: "
-                             f"{', '.join(files) or 'none listed in ' + MANIFEST}"])
-    rel = files[split].get("file")
-    if rel is None:
-        return
-    path = folder / rel
-    row = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1000):
-        for obj in batch.to_pylist():
-            row += 1
-            for extra in RELEASE_EXTRA_COLUMNS:
-                obj.pop(extra, None)
-            yield f"{path}:row {row}", obj
+                             f"{', '.join(files) or 'none listed in ' + RELEASE_MARKER}"])
+    for place, _, doc in iter_release_documents(folder, [split]):
+        yield place, doc
 
 
 def load_gold(path: Path, split: str | None) -> Gold:
     """Validated gold from a release folder (needs ``split``), a folder or a JSON Lines file."""
-    if path.is_dir() and (path / MANIFEST).exists():
+    if path.is_dir() and (path / RELEASE_MARKER).exists():
         if split is None:
             raise InputProblems([f"{path}: a release folder needs --split; allowed: train, "
                                  "validation, test (as the release lists them)"])
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_release_manifest(path)
         docs, problems = [], []
         for place, obj in _release_rows(path, split):
             if isinstance(obj, dict) and obj.get("text") is None:
@@ -95,7 +79,7 @@ def load_gold(path: Path, split: str | None) -> Gold:
                      str(manifest.get("version", path.name.removeprefix("v"))), split)
     if split is not None:
         raise InputProblems([f"{path}: --split {split}: splits exist only in a release folder "
-                             f"(one with {MANIFEST}); allowed: no --split for a folder or file"])
+                             f"(one with {RELEASE_MARKER}); allowed: no --split for a folder or file"])
     if not path.exists():
         raise InputProblems([f"{path}: no such file or folder; allowed: a release folder, a "
                              "folder of canonical documents or a JSON Lines file"])

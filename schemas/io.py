@@ -82,6 +82,35 @@ def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]])
 
 
 RELEASE_MARKER = "MANIFEST.json"
+# The `documents` config of a release stores each canonical document plus this column: the
+# length of its text in code points, kept when the text is withheld.
+TEXT_LENGTH = "text_length"
+
+
+def read_release_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``MANIFEST.json`` of a release folder."""
+    return json.loads((Path(folder) / RELEASE_MARKER).read_text(encoding="utf-8"))
+
+
+def iter_release_documents(folder: str | os.PathLike[str], splits: Iterable[str] | None = None
+                           ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(place, split, document)`` for every document of a release, split by split (default:
+    every split its manifest lists, in that order) and in id order within a split; ``place`` is
+    ``file:row N``. Documents are canonical dicts; ``text`` is None where it was withheld."""
+    import pyarrow.parquet as pq
+
+    folder = Path(folder)
+    listed = read_release_manifest(folder)["configs"]["documents"]
+    for split in listed if splits is None else splits:
+        rel = listed[split]["file"]
+        if rel is None:
+            continue
+        path, row = folder / rel, 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1000):
+            for doc in batch.to_pylist():
+                row += 1
+                doc.pop(TEXT_LENGTH, None)
+                yield f"{path}:row {row}", split, doc
 
 
 def release_folders(folder: str | os.PathLike[str]) -> list[Path]:
