@@ -14,9 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
+    # Build from a copy without build/ and other local output: setuptools reuses build/lib, so a
+    # module deleted from the source could otherwise still ship in the wheel.
+    import shutil
+
+    source = tmp_path_factory.mktemp("source") / "communique"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "build", "dist", "*.egg-info", ".communique", "out", "__pycache__",
+        ".pytest_cache", ".hypothesis"))
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", str(out), str(ROOT)], check=True)
+                    "--no-build-isolation", "-w", str(out), str(source)], check=True)
     (path,) = out.glob("communique-*.whl")
     return path
 
