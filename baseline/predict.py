@@ -21,11 +21,15 @@ from .positions import find_positions
 from .text import quotations
 
 SYSTEM_NAME = "communique-rules"
+# Modules of the package that do not take part in predicting (left out of the model version).
+NOT_PREDICTING = frozenset({"cli.py", "results.py"})
 
 
 def model_version() -> str:
-    """The baseline's version for Label Studio's `model_version`: system name, package
-    version and the first 8 hex digits of a SHA-256 over the lexicon files."""
+    """The baseline's version, for Label Studio's `model_version` and the signature of published
+    scores: system name, package version, and the first 8 hex digits of a SHA-256 over the
+    lexicon files and the baseline's own modules, so any change to what it predicts gives a new
+    version."""
     import hashlib
     from importlib import resources
 
@@ -33,9 +37,13 @@ def model_version() -> str:
 
     from .lexicon import LEXICON_FILES
 
+    package = resources.files(__package__)
+    modules = sorted(r.name for r in package.iterdir()
+                     if r.name.endswith(".py") and r.name not in NOT_PREDICTING)
     h = hashlib.sha256()
-    for name in LEXICON_FILES:
-        h.update(resources.files(__package__).joinpath("lexicons", name).read_bytes())
+    for name in [f"lexicons/{n}" for n in LEXICON_FILES] + modules:
+        h.update(name.encode() + b"\0")
+        h.update(package.joinpath(*name.split("/")).read_bytes())
     return f"{SYSTEM_NAME}-{__version__}+{h.hexdigest()[:8]}"
 
 

@@ -1,7 +1,12 @@
 """The baseline's results table: predict on a release's validation and test splits, score with
 `communique eval score` (bootstrap 95% intervals), and render one Markdown block with the
-signature of every score. `scripts/baseline_results.py` writes it between markers into
-README.md and eval/BASELINES.md; a test fails when the block there is stale.
+system's model version and the signature of every score.
+
+Two places carry it. `scripts/baseline_results.py` writes the current baseline's table between
+markers into README.md and eval/BASELINES.md. `communique release build --baseline` scores the
+release being built and freezes the record (`baseline.json`, this module's `score_release`) and
+its table into the release's dataset card, so a card says what the baseline scored when that
+version was published. Tests fail when either is stale.
 """
 
 from __future__ import annotations
@@ -50,6 +55,60 @@ def score_split(release: Path, split: str, bootstrap: int = BOOTSTRAP) -> dict[s
         if done.returncode:
             raise RuntimeError(f"eval score on {release} {split} failed:\n{done.stderr}")
         return json.loads(done.stdout)
+
+
+RESULTS_FILE = "baseline.json"
+
+
+def score_release(release: Path, bootstrap: int = BOOTSTRAP) -> dict[str, Any]:
+    """The baseline's record for ``release``: its model version, the bootstrap settings, and the
+    `eval score` JSON of every split in SPLITS that has documents. This is `baseline.json` in a
+    release built with `communique release build --baseline`."""
+    from communique.schemas.io import read_release_manifest
+
+    from .predict import model_version
+
+    listed = read_release_manifest(release)["configs"]["documents"]
+    splits = [s for s in SPLITS if listed.get(s, {}).get("rows")]
+    return {"system": model_version(), "bootstrap": bootstrap, "seed": SEED,
+            "splits": {s: score_split(release, s, bootstrap) for s in splits}}
+
+
+def _signature_fields(signature: str) -> dict[str, str]:
+    return dict(part.split(":", 1) for part in signature.split("|") if ":" in part)
+
+
+def check_record(record: Any, release: Path, where: str) -> list[str]:
+    """Problems of a baseline ``record`` (read from ``where``) as the results of ``release``: its
+    shape, and every split's signature naming this release's version, document count and gold
+    content hash, for exactly the validation and test splits that have documents."""
+    from communique.eval.inputs import load_gold
+    from communique.schemas.io import read_release_manifest
+
+    manifest = read_release_manifest(release)
+    keys = {"system", "bootstrap", "seed", "splits"}
+    if not isinstance(record, dict) or set(record) != keys or \
+            not isinstance(record.get("splits"), dict):
+        found = sorted(record) if isinstance(record, dict) else type(record).__name__
+        return [f"{where}: found {found}; allowed: an object with {sorted(keys)} as written by "
+                "`communique release build --baseline` (baseline.json)"]
+    listed = manifest["configs"]["documents"]
+    wanted = [s for s in SPLITS if listed.get(s, {}).get("rows")]
+    if sorted(record["splits"]) != sorted(wanted):
+        return [f"{where}: $.splits: found {sorted(record['splits'])}; allowed: {sorted(wanted)} "
+                f"(the scored splits with documents in release {manifest['version']})"]
+    problems = []
+    for split in wanted:
+        fields = _signature_fields(str(record["splits"][split].get("signature", "")))
+        expected = {"release": manifest["version"], "split": split,
+                    "docs": str(listed[split]["rows"]),
+                    "hash": load_gold(release, split).content_hash()}
+        for key, value in expected.items():
+            if fields.get(key) != value:
+                problems.append(f"{where}: $.splits.{split}.signature: found {key}:"
+                                f"{fields.get(key)}; allowed: {key}:{value} (release "
+                                f"{manifest['version']} as built)")
+    return problems
 
 
 def evaluate(release: Path | None = None, split: str = "test", bootstrap: int = 0,
@@ -101,24 +160,27 @@ def _cell(layer: Mapping[str, Any], path: tuple[str, ...]) -> str:
     return text
 
 
-def render(release: Path | None, results: Mapping[str, Mapping[str, Any]]) -> str:
-    """The Markdown block (without markers) for ``results`` (split → `eval score` JSON)."""
+def render(release: str | None, record: Mapping[str, Any]) -> str:
+    """The Markdown block (without markers) for a ``record`` of `score_release` on the release
+    named ``release`` ("v1.0.0"); None: the placeholder for a project with no release yet."""
     if release is None:
         return ("No release has been built yet (`communique release build`), so the baseline "
                 "has no published scores; run `scripts/baseline_results.py` after the first "
                 "release.")
-    version = release.name
-    lines = [f"Rule-based baseline (`communique baseline predict`) on release `{version}`; "
-             f"F1 in %, with 95% bootstrap intervals over documents ({BOOTSTRAP} resamples, "
-             f"seed {SEED}).", "",
-             "| layer | metric | " + " | ".join(SPLITS) + " |",
-             "|---|---|" + "---|" * len(SPLITS)]
+    results = record["splits"]
+    splits = [s for s in SPLITS if s in results]
+    lines = [f"Rule-based baseline (`communique baseline predict`) on release `{release}`; "
+             f"F1 in %, with 95% bootstrap intervals over documents ({record['bootstrap']} "
+             f"resamples, seed {record['seed']}).", "",
+             "| layer | metric | " + " | ".join(splits) + " |",
+             "|---|---|" + "---|" * len(splits)]
     for layer, path, label in HEADLINES:
-        cells = [_cell(results[s]["layers"][layer], path) for s in SPLITS]
+        cells = [_cell(results[s]["layers"][layer], path) for s in splits]
         lines.append(f"| {layer} | {label} | " + " | ".join(cells) + " |")
     lines.append("")
+    lines.append(f"- system: `{record['system']}`")
     lines += [f"- {s} ({results[s]['documents']} documents): `{results[s]['signature']}`"
-              for s in SPLITS]
+              for s in splits]
     return "\n".join(lines)
 
 
@@ -131,8 +193,9 @@ def latest_release_folder(releases_dir: Path = Path("corpus/releases")) -> Path 
 
 def generate(release: Path | None) -> str:
     """The block for ``release`` (None: the no-release placeholder)."""
-    results = {s: score_split(release, s) for s in SPLITS} if release is not None else {}
-    return render(release, results)
+    if release is None:
+        return render(None, {})
+    return render(release.name, score_release(release))
 
 
 def replace_block(text: str, block: str, where: str) -> str:

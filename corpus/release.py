@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from communique.schemas.io import (RELEASE_MARKER, InputError, atomic_write_text,
                                    document_files, iter_raw_documents, iter_release_documents,
@@ -50,6 +50,7 @@ VERSION_RE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 MANIFEST = RELEASE_MARKER
 CARD = "README.md"
 CROISSANT = "croissant.json"
+BASELINE = "baseline.json"
 DATASET_NAME = "communique"
 # Documents per row group: fixed, so that row-group boundaries (and so the bytes) depend only on
 # the data.
@@ -426,11 +427,19 @@ def _manifest(w: _ReleaseWriter, version: str) -> dict[str, Any]:
     }
 
 
+# A release's baseline results: a function that scores a readable release folder and returns
+# the record (`communique.baseline.results.score_release`), or a record already made (a
+# baseline.json file, or its contents).
+Baseline = Callable[[Path], Mapping[str, Any]] | Path | Mapping[str, Any] | None
+
+
 def write_release(folder: Path, version: str, documents: Iterable[tuple[str, Any]],
-                  withhold: Collection[str] = (), spec: Spec | None = None) -> dict[str, Any]:
+                  withhold: Collection[str] = (), spec: Spec | None = None,
+                  baseline: Baseline = None) -> dict[str, Any]:
     """Write a complete release into the empty ``folder`` from ``(split, document dict)`` pairs
     or ``(split, documents-config table)`` batches (one kind per call; ids increasing within
-    each split); return its manifest. Dicts are modified."""
+    each split); return its manifest. Dicts are modified. With ``baseline``, the release also
+    holds the baseline's scores on it (``baseline.json``), and its card shows them."""
     from .release_card import card_text, croissant_json
 
     spec = spec or load_spec()
@@ -446,7 +455,13 @@ def write_release(folder: Path, version: str, documents: Iterable[tuple[str, Any
         w.abort()
         raise
     manifest = _manifest(w, version)
-    atomic_write_text(folder / CARD, card_text(manifest, spec))
+    record = None
+    if baseline is not None:
+        record = _baseline_record(folder, manifest, baseline)
+        manifest["baseline"] = record["system"]
+        atomic_write_text(folder / BASELINE, json.dumps(record, indent=1, ensure_ascii=False)
+                          + "\n")
+    atomic_write_text(folder / CARD, card_text(manifest, spec, record))
     atomic_write_text(folder / CROISSANT, json.dumps(croissant_json(manifest, spec),
                                                      indent=2, ensure_ascii=False) + "\n")
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
@@ -455,6 +470,33 @@ def write_release(folder: Path, version: str, documents: Iterable[tuple[str, Any
                          for p in files}
     atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest
+
+
+def _baseline_record(folder: Path, manifest: dict[str, Any], baseline: Baseline
+                     ) -> Mapping[str, Any]:
+    """The baseline record for the release being written in ``folder``: scored now (the data
+    files are complete; a provisional manifest makes the folder readable), or given and checked
+    against this release."""
+    from communique.baseline.results import check_record
+
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    if isinstance(baseline, Path):
+        where = str(baseline)
+        try:
+            record = json.loads(baseline.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ReleaseError(f"{where}: found unreadable baseline results ({e}); allowed: a "
+                               f"{BASELINE} written by `communique release build --baseline`",
+                               exit_code=EXIT_INVALID) from None
+    elif callable(baseline):
+        record, where = baseline(folder), "baseline scores"
+    else:
+        record, where = baseline, "baseline results"
+    problems = check_record(record, folder, where)
+    if problems:
+        raise ReleaseError(f"refusing baseline results that are not of release "
+                           f"{manifest['version']}; nothing was written", problems, EXIT_INVALID)
+    return record
 
 
 # --- comparing and checking releases ---------------------------------------------------------
@@ -519,14 +561,17 @@ def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
                   splits_path: Path | None = None, changelog_path: Path | None = None,
                   withhold: Collection[str] = (), allow_split_change: bool = False,
                   today: str | None = None, workers: int | None = None,
-                  progress: Progress = None, spec: Spec | None = None) -> BuildResult:
+                  progress: Progress = None, spec: Spec | None = None,
+                  baseline: Baseline = None) -> BuildResult:
     """Build release ``version`` of the documents in ``corpus`` into ``releases_dir/vX.Y.Z``.
 
     ``splits_path`` is the split registry (updated with new documents after a successful build;
     None: assign without a registry); ``changelog_path`` gets an entry when a new version is
     built; ``withhold`` lists the provenance values whose texts are left out. Reading and
     validating run in ``workers`` processes (default: up to 4 CPUs, none for a small corpus);
-    the output does not depend on their number. ``progress`` receives status lines."""
+    the output does not depend on their number. ``progress`` receives status lines.
+    ``baseline`` scores the new release (or gives the scores to freeze into it): see
+    `write_release`."""
     spec = spec or load_spec()
     version = version.removeprefix("v")
     parse_version(version)
@@ -541,7 +586,8 @@ def build_release(corpus: Sequence[Path], releases_dir: Path, version: str, *,
                            f"in {releases_dir}; allowed: a version after {versions[-1]}")
     with _pool(corpus, workers) as (pool, n):
         return _build(corpus, releases_dir, version, final, splits_path, changelog_path,
-                      frozenset(withhold), allow_split_change, today, pool, n, progress, spec)
+                      frozenset(withhold), allow_split_change, today, pool, n, progress, spec,
+                      baseline)
 
 
 @contextmanager
@@ -564,7 +610,7 @@ def _pool(corpus: Sequence[Path], workers: int | None) -> Iterator[Any]:
 def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path,
            splits_path: Path | None, changelog_path: Path | None, withhold: frozenset[str],
            allow_split_change: bool, today: str | None, pool: Any, workers: int,
-           progress: Progress, spec: Spec) -> BuildResult:
+           progress: Progress, spec: Spec, baseline: Baseline) -> BuildResult:
     created = not releases_dir.exists()
     releases_dir.mkdir(parents=True, exist_ok=True)
     status = "failed"
@@ -605,7 +651,7 @@ def _build(corpus: Sequence[Path], releases_dir: Path, version: str, final: Path
                 if progress:
                     progress(f"wrote {done}/{len(entries)} documents")
 
-        manifest = write_release(tmp, version, batches(), withhold, spec)
+        manifest = write_release(tmp, version, batches(), withhold, spec, baseline)
         if final.exists():
             diff = differing_files(tmp, final)
             if diff:

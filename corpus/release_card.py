@@ -124,8 +124,30 @@ def _field_lines(config: str, spec: Spec) -> list[str]:
     return out
 
 
-def card_text(manifest: Mapping[str, Any], spec: Spec | None = None) -> str:
-    """The dataset card README.md of a release."""
+def _baseline_lines(version: str, record: Mapping[str, Any]) -> list[str]:
+    from communique.baseline.results import render
+
+    split = "test" if "test" in record["splits"] else next(iter(record["splits"]))
+    return [
+        "## Baseline results", "",
+        "The project's transparent rule-based reference system, scored on this version when it "
+        "was built; the scores are frozen here with the system's version and the signature of "
+        "each score. `baseline.json` holds the full `communique eval score` output per split "
+        "(every metric, per label). The project README tracks the current baseline.", "",
+        render(f"v{version}", record), "",
+        "Reproduce with the communique version in the system line (its predictions are "
+        "deterministic):", "",
+        "```sh",
+        f"communique baseline predict --gold corpus/releases/v{version} --split {split} "
+        "--out preds.jsonl",
+        f"communique eval score --gold corpus/releases/v{version} --split {split} "
+        f"--pred preds.jsonl --bootstrap {record['bootstrap']} --seed {record['seed']}",
+        "```", ""]
+
+
+def card_text(manifest: Mapping[str, Any], spec: Spec | None = None,
+              baseline: Mapping[str, Any] | None = None) -> str:
+    """The dataset card README.md of a release; ``baseline``: the baseline's scores on it."""
     spec = spec or load_spec()
     version = manifest["version"]
     header = yaml.safe_dump(card_yaml(manifest, spec), sort_keys=False, allow_unicode=True,
@@ -172,8 +194,10 @@ def card_text(manifest: Mapping[str, Any], spec: Spec | None = None) -> str:
     lines += ["## Fields", ""]
     for config in manifest["configs"]:
         lines += [f"### `{config}`", "", *_field_lines(config, spec), ""]
-    lines += ["## Label counts", *_label_tables(manifest), "",
-              "## Integrity", "",
+    lines += ["## Label counts", *_label_tables(manifest), ""]
+    if baseline is not None:
+        lines += _baseline_lines(version, baseline)
+    lines += ["## Integrity", "",
               "`MANIFEST.json` lists the SHA-256 of every file, the counts per split, layer and "
               "label, and the schema and tool versions; `communique release verify FOLDER` checks "
               "a copy against it. `croissant.json` describes the flat configs and the "
@@ -276,7 +300,9 @@ def changelog_entry(manifest: Mapping[str, Any], previous: Mapping[str, Any] | N
               "Documents removed: " + (", ".join(removed) if removed else "none") + ".",
               "Documents that changed split: " + ("; ".join(moved) if moved else "none") + ".",
               "Texts withheld for provenance: " +
-              (", ".join(manifest["text_withheld_for"]) or "none") + ".", ""]
+              (", ".join(manifest["text_withheld_for"]) or "none") + ".",
+              "Baseline results in the card: " +
+              (f"`{manifest['baseline']}`" if manifest.get("baseline") else "none") + ".", ""]
     return "\n".join(lines)
 
 

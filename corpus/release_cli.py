@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 DEFAULT_CORPUS = Path("corpus/documents")
@@ -62,6 +63,17 @@ def refresh_datasheet(datasheet: Path, releases: Path) -> bool:
     return new != current
 
 
+def _baseline(args: argparse.Namespace) -> Any:
+    """What `release build` freezes into the release as the baseline's scores, if anything."""
+    if args.baseline_results is not None:
+        return args.baseline_results
+    if args.baseline:
+        from communique.baseline.results import score_release
+
+        return score_release
+    return None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from communique.schemas.spec import load_spec
 
@@ -87,7 +99,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                                    changelog_path=None if scratch else args.changelog,
                                    withhold=withhold, allow_split_change=args.allow_split_change,
                                    workers=args.workers,
-                                   progress=progress if progress.enabled else None)
+                                   progress=progress if progress.enabled else None,
+                                   baseline=_baseline(args))
     except (ReleaseError, RegistryError, OSError) as e:
         progress.clear()
         return _fail(e)
@@ -240,6 +253,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.add_argument("--workers", type=int, help="processes that read and validate (default: "
                    "up to 4 CPUs, one for fewer than 2,000 files); the output does not depend "
                    "on it")
+    frozen = b.add_mutually_exclusive_group()
+    frozen.add_argument("--baseline", action="store_true",
+                        help="score the rule-based baseline on the new release's validation and "
+                             "test splits and freeze the scores into it (baseline.json and the "
+                             "card); how project releases are built")
+    frozen.add_argument("--baseline-results", type=Path, metavar="BASELINE_JSON",
+                        help="freeze these recorded scores instead (a release's baseline.json, "
+                             "to rebuild it); refused unless they are of this release")
     b.add_argument("--format", choices=("text", "json"), default="text")
     b.set_defaults(func=cmd_build)
 

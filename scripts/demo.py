@@ -43,6 +43,22 @@ def latest_release() -> Path:
     return folder
 
 
+def baseline_option(release: Path) -> tuple[list[str], str]:
+    """How to rebuild ``release``'s frozen baseline scores: score again when the baseline is
+    still the version that made them (so the rebuild checks them too), else reuse them."""
+    import json
+
+    from communique.baseline.predict import model_version
+
+    record = release / "baseline.json"
+    if not record.exists():
+        return [], ""
+    system = json.loads(record.read_text(encoding="utf-8"))["system"]
+    if system == model_version():
+        return ["--baseline"], f", scoring baseline {system} again"
+    return ["--baseline-results", str(record)], f", reusing the scores of baseline {system}"
+
+
 def main() -> None:
     from communique.annotation.demo import roundtrip_demo
     from communique.corpus.release import differing_files, read_manifest
@@ -62,12 +78,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="communique-demo-") as tmp:
         corpus = Path(tmp) / "documents"
         run("release", "export-documents", str(release), "--out", str(corpus))
+        frozen, how = baseline_option(release)
         run("release", "build", "--version", version, "--corpus", str(corpus),
-            "--out", str(Path(tmp) / "releases"))
+            "--out", str(Path(tmp) / "releases"), *frozen)
         diff = differing_files(release, Path(tmp) / "releases" / release.name)
         if diff:
             sys.exit(f"demo: rebuilding {release.name} from its own documents changed: {diff}")
-        print(f"rebuilt {release.name} from its documents: byte-identical to the committed release")
+        print(f"rebuilt {release.name} from its documents{how}: byte-identical to the committed "
+              "release")
     run("release", "load", str(release))
 
     step(f"4. Evaluation: the baseline on {release.name} test, scored with 95% intervals")

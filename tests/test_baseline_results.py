@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from communique.baseline.results import (BEGIN, END, SPLITS, current_block, generate,
-                                         latest_release_folder, render, replace_block)
+from communique.baseline.predict import model_version
+from communique.baseline.results import (BEGIN, END, RESULTS_FILE, SPLITS, check_record,
+                                         current_block, generate, latest_release_folder, render,
+                                         replace_block, score_release)
+from communique.corpus.release import read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +32,9 @@ def _result(split, k):
 
 
 def test_render_hand_computed_table():
-    results = {s: _result(s, k) for k, s in enumerate(SPLITS)}
-    assert render(Path("corpus/releases/v1.0.0"), results).splitlines() == [
+    record = {"system": "communique-rules-9.9.9+0123abcd", "bootstrap": 1000, "seed": 12345,
+              "splits": {s: _result(s, k) for k, s in enumerate(SPLITS)}}
+    assert render("v1.0.0", record).splitlines() == [
         "Rule-based baseline (`communique baseline predict`) on release `v1.0.0`; F1 in %, with "
         "95% bootstrap intervals over documents (1000 resamples, seed 12345).",
         "",
@@ -42,6 +47,7 @@ def test_render_hand_computed_table():
         "| attributions | whole relation F1, token overlap | 100.0 [100.0, 100.0] | 100.0 [100.0, 100.0] |",
         "| positions | (holder, target, stance) F1 | 33.3 [0.0, 66.7] | 33.3 [0.0, 66.7] |",
         "",
+        "- system: `communique-rules-9.9.9+0123abcd`",
         "- validation (3 documents): `sig-validation`",
         "- test (4 documents): `sig-test`",
     ]
@@ -64,6 +70,91 @@ def test_published_tables_are_current():
     for name in ("README.md", "eval/BASELINES.md"):
         assert current_block((ROOT / name).read_text(encoding="utf-8")) == block, \
             f"{name} is stale: run scripts/baseline_results.py"
+
+
+def test_latest_release_carries_baseline_results():
+    """Project releases are built with `release build --baseline`."""
+    release = latest_release_folder(ROOT / "corpus" / "releases")
+    assert (release / RESULTS_FILE).exists(), \
+        f"{release.name} has no {RESULTS_FILE}: build releases with `release build --baseline`"
+    assert read_manifest(release)["baseline"] == \
+        json.loads((release / RESULTS_FILE).read_text(encoding="utf-8"))["system"]
+
+
+RELEASES_WITH_RESULTS = sorted(p.parent.name for p in
+                               (ROOT / "corpus" / "releases").glob(f"v*/{RESULTS_FILE}"))
+
+
+@pytest.mark.parametrize("name", RELEASES_WITH_RESULTS)
+def test_release_card_baseline_results_are_current(name):
+    """A card's table is what its baseline.json says, and baseline.json is what the baseline
+    named in it scores on that release. Only the current baseline can be rerun: a record made
+    by an earlier version (another model version or tool version) is a historical fact and is
+    checked for consistency only."""
+    import communique
+
+    release = ROOT / "corpus" / "releases" / name
+    record = json.loads((release / RESULTS_FILE).read_text(encoding="utf-8"))
+    assert check_record(record, release, f"{name}/{RESULTS_FILE}") == []
+    card = (release / "README.md").read_text(encoding="utf-8")
+    assert "\n" + render(name, record) + "\n" in card, f"{name}/README.md: table differs"
+    tool = {f.split(":", 1)[1] for split in record["splits"].values()
+            for f in split["signature"].split("|") if f.startswith("version:")}
+    if record["system"] == model_version() and tool == {communique.__version__}:
+        assert score_release(release) == record, (
+            f"{name}/{RESULTS_FILE} is stale: {record['system']} now scores differently on it. "
+            "A published card cannot change: give the baseline or the scorer a new version "
+            "(the package version), and publish its scores in a new release")
+
+
+def test_check_record_names_what_does_not_belong_to_the_release(tmp_path):
+    import copy
+
+    release = latest_release_folder(ROOT / "corpus" / "releases")
+    record = json.loads((release / RESULTS_FILE).read_text(encoding="utf-8"))
+    assert check_record(record, release, "b.json") == []
+    tampered = copy.deepcopy(record)
+    sig = tampered["splits"]["test"]["signature"]
+    tampered["splits"]["test"]["signature"] = re.sub(r"hash:\w+", "hash:000000000000", sig)
+    real = re.search(r"hash:(\w+)", sig).group(1)
+    assert check_record(tampered, release, "b.json") == [
+        f"b.json: $.splits.test.signature: found hash:000000000000; allowed: hash:{real} "
+        f"(release {release.name[1:]} as built)"]
+    del tampered["splits"]["test"]
+    assert check_record(tampered, release, "b.json") == [
+        "b.json: $.splits: found ['validation']; allowed: ['test', 'validation'] (the scored "
+        f"splits with documents in release {release.name[1:]})"]
+    assert check_record([], release, "b.json") == [
+        "b.json: found list; allowed: an object with ['bootstrap', 'seed', 'splits', 'system'] "
+        "as written by `communique release build --baseline` (baseline.json)"]
+
+
+def test_build_freezes_baseline_scores_and_a_rebuild_reuses_them(tmp_path):
+    from communique.corpus.release import ReleaseError, build_release, differing_files
+
+    fixture = [ROOT / "tests" / "fixtures" / "baseline"]
+    built = build_release(fixture, tmp_path / "a", "0.0.1", today="2026-01-01",
+                          baseline=score_release)
+    record = json.loads((built.path / RESULTS_FILE).read_text(encoding="utf-8"))
+    assert record["system"] == model_version() == built.manifest["baseline"]
+    assert sorted(record["splits"]) == sorted(
+        s for s in SPLITS if built.manifest["configs"]["documents"][s]["rows"])
+    card = (built.path / "README.md").read_text(encoding="utf-8")
+    assert "## Baseline results\n" in card and render("v0.0.1", record) in card
+    assert built.manifest["files"][RESULTS_FILE]["sha256"]
+    again = build_release(fixture, tmp_path / "b", "0.0.1", today="2026-01-01",
+                          baseline=built.path / RESULTS_FILE)
+    assert differing_files(built.path, again.path) == []
+    # another version's scores are refused, and nothing is written
+    with pytest.raises(ReleaseError) as e:
+        build_release(fixture, tmp_path / "c", "0.0.2", baseline=built.path / RESULTS_FILE)
+    assert e.value.exit_code == 2
+    assert any("found release:0.0.1; allowed: release:0.0.2" in str(p) for p in e.value.problems)
+    assert not (tmp_path / "c").exists()
+    # without a baseline, the card has no results section
+    plain = build_release(fixture, tmp_path / "d", "0.0.1", today="2026-01-01")
+    assert "## Baseline results" not in (plain.path / "README.md").read_text(encoding="utf-8")
+    assert "baseline" not in plain.manifest and not (plain.path / RESULTS_FILE).exists()
 
 
 def test_evaluate_prints_the_score_table(tmp_path):
