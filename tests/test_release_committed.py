@@ -1,4 +1,4 @@
-"""The committed releases (v0.1.0, v1.0.0): it matches its manifest, loads offline with `datasets` with
+"""The committed releases (v0.1.0, v1.0.0, v1.0.1): it matches its manifest, loads offline with `datasets` with
 pinned counts and first/last records per split, holds the annotated seed article in `test`, and
 DATASHEET.md's composition section matches the latest release's manifest."""
 
@@ -144,7 +144,9 @@ FIRST_LAST_V1 = {'train': {'documents': [('cmq-19a3914680d9',
           'positions': [('cmq-11c14aecd4f1', 'p1', 'oppose', 'never again'),
                         ('cmq-e13a6c163d8a', 'p5', 'oppose', 'protested against')]}}
 
-PINNED = {"0.1.0": (ROWS, FIRST_LAST), "1.0.0": (ROWS_V1, FIRST_LAST_V1)}
+# v1.0.1 holds the documents of v1.0.0; its card adds the baseline results.
+PINNED = {"0.1.0": (ROWS, FIRST_LAST), "1.0.0": (ROWS_V1, FIRST_LAST_V1),
+          "1.0.1": (ROWS_V1, FIRST_LAST_V1)}
 
 
 @pytest.mark.parametrize("version", list(PINNED))
