@@ -518,6 +518,19 @@ def differing_files(a: Path, b: Path) -> list[str]:
     return out
 
 
+def rebuild_differences(release: Path, rebuilt: Path) -> tuple[list[str], str | None]:
+    """Files a rebuild of ``release`` (into ``rebuilt``) did not reproduce byte for byte, and
+    why any were exempt. Byte identity holds for the communique and pyarrow versions named in
+    the manifest; when this communique is another version, the manifest and the card (which
+    name it) may differ, and everything else (data, croissant.json, baseline.json) must not."""
+    diff = differing_files(release, rebuilt)
+    built_with, this = read_manifest(release)["tool"]["communique"], _tool_version()
+    if built_with == this:
+        return diff, None
+    return ([f for f in diff if f not in (MANIFEST, CARD)],
+            f"{MANIFEST} and {CARD} name communique {built_with}, this is {this}: not compared")
+
+
 def verify_release(folder: Path) -> list[str]:
     """Problems of a release folder against its own manifest: missing, extra or altered files."""
     if not (folder / MANIFEST).exists():

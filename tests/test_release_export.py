@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from communique.corpus.release import differing_files, latest_release, read_manifest
+from communique.corpus.release import latest_release, read_manifest, rebuild_differences
 from communique.schemas.validate import check_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,8 @@ def test_latest_release_rebuilds_byte_identical_from_its_own_documents(tmp_path)
     done = run("release", "build", "--version", version, "--corpus", str(docs),
                "--out", str(tmp_path / "releases"), *frozen)
     assert done.returncode == 0, done.stderr
-    assert differing_files(release, tmp_path / "releases" / release.name) == []
+    diff, exempt = rebuild_differences(release, tmp_path / "releases" / release.name)
+    assert diff == [], exempt
 
 
 def test_export_refuses_a_tampered_release(tmp_path):
@@ -49,3 +50,23 @@ def test_export_refuses_a_tampered_release(tmp_path):
     done = run("release", "export-documents", str(copy), "--out", str(tmp_path / "docs"))
     assert done.returncode == 2
     assert not (tmp_path / "docs").exists()
+
+
+def test_a_newer_tool_still_reproduces_everything_but_the_files_naming_it(tmp_path, monkeypatch):
+    import shutil
+
+    from communique.corpus import release as release_module
+
+    release = latest_release(ROOT / "corpus" / "releases")
+    copy = tmp_path / release.name
+    shutil.copytree(release, copy)
+    for name in ("MANIFEST.json", "README.md", "croissant.json"):
+        with open(copy / name, "a", encoding="utf-8") as fh:
+            fh.write("\n")
+    built_with = read_manifest(release)["tool"]["communique"]
+    assert rebuild_differences(release, copy) == (
+        ["MANIFEST.json", "README.md", "croissant.json"], None)
+    monkeypatch.setattr(release_module, "_tool_version", lambda: "99.0.0")
+    assert rebuild_differences(release, copy) == (
+        ["croissant.json"],
+        f"MANIFEST.json and README.md name communique {built_with}, this is 99.0.0: not compared")
