@@ -37,7 +37,7 @@ FLUSH_DOCS = 4096
 _TABLES = {
     "mentions": ("doc", "start", "end", "type"),
     "clusters": ("doc", "cluster", "mention"),
-    "events": ("doc", "start", "end", "type"),
+    "events": ("doc", "start", "end", "type", "modality"),
     "arguments": ("event", "role", "mention"),
     "attributions": ("doc", "cue_start", "cue_end", "source", "parent"),
     "fragments": ("attribution", "index", "start", "end"),
@@ -55,7 +55,8 @@ class SideBuilder:
     def __init__(self) -> None:
         spec = load_spec()
         self.codes = {name: {v: i for i, v in enumerate(spec.labels[name].names)}
-                      for name in ("mention_type", "event_type", "argument_role", "stance")}
+                      for name in ("mention_type", "event_type", "argument_role", "modality",
+                                   "stance")}
         self.n_docs = 0
         self.has: dict[str, list[bool]] = {layer: [] for layer in LAYERS}
         self.cols = {t: {c: [] for c in cols} for t, cols in _TABLES.items()}
@@ -113,6 +114,7 @@ class SideBuilder:
             e["start"].extend([x["trigger"]["start"] for x in events])
             e["end"].extend([x["trigger"]["end"] for x in events])
             e["type"].extend([etype[x["type"]] for x in events])
+            e["modality"].extend([self.codes["modality"][x["modality"]] for x in events])
             args = [(ebase + k, a) for k, x in enumerate(events) for a in x.get("arguments") or ()]
             g["event"].extend([k for k, _ in args])
             g["role"].extend([role[a["role"]] for _, a in args])

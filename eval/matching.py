@@ -70,6 +70,20 @@ def multiset_tp(gold_key: np.ndarray, gold_doc: np.ndarray, pred_key: np.ndarray
     return np.bincount(doc_of, weights=tp, minlength=n_docs)
 
 
+def equal_key_pairs(gold_key: np.ndarray, pred_key: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Every (gold row, predicted row) pair with equal keys (from ``dense_key``, so within one
+    document), ordered by predicted row, then gold row."""
+    order = np.argsort(gold_key, kind="stable")
+    sorted_key = gold_key[order]
+    lo = np.searchsorted(sorted_key, pred_key, "left")
+    counts = np.searchsorted(sorted_key, pred_key, "right") - lo
+    pi = np.repeat(np.arange(len(pred_key), dtype=np.int64), counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    gi = order[np.repeat(lo, counts) + offsets].astype(np.int64)
+    return gi, pi
+
+
 def overlap_pairs(g_doc: np.ndarray, g_start: np.ndarray, g_end: np.ndarray,
                   p_doc: np.ndarray, p_start: np.ndarray, p_end: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:

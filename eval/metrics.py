@@ -16,7 +16,7 @@ import numpy as np
 from communique.schemas.spec import load_spec
 
 from .columns import Side
-from .matching import TokenIndex, assign, dense_key, multiset_tp, overlap_pairs
+from .matching import TokenIndex, assign, dense_key, equal_key_pairs, multiset_tp, overlap_pairs
 
 SCHEMES = ("strict", "exact", "partial", "type")
 # Lexicographic weights for the mention matching: credit first, then exact matches, then the
@@ -31,8 +31,9 @@ class Tally:
     """Per-document counts of every metric, keyed ``layer/metric[/label]``: ``prf`` holds the
     ``(n_docs, 4)`` rows ``[tp_p, pred, tp_r, gold]``, ``semeval`` the mention schemes'
     ``(n_docs, 5)`` rows ``[cor, inc, par, mis, spu]``, ``docs`` each scored layer's document
-    mask, and ``detail`` (only when asked for) the matched mention pairs ``(gold rows,
-    predicted rows, correct)`` of the strict and type schemes, for the report."""
+    mask, and ``detail`` (only when asked for) matched pairs ``(gold rows, predicted rows,
+    correct)`` for the report: mentions under the strict and type schemes, events' Tri-C pairs
+    (correct: same modality) and positions' relation pairs (correct: same stance)."""
 
     n_docs: int
     prf: dict[str, np.ndarray] = field(default_factory=dict)
@@ -225,9 +226,11 @@ def entities(gold: Side, pred: Side) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
-                 ents: tuple[np.ndarray, np.ndarray]) -> None:
-    """Tri-I, Tri-C, Arg-I, Arg-C and their coreference-aware argument variants; ``ents`` is
-    ``entities(gold, pred)``."""
+                 ents: tuple[np.ndarray, np.ndarray], keep_detail: bool = False) -> None:
+    """Tri-I, Tri-C, Arg-I, Arg-C and their coreference-aware argument variants; modality on
+    the Tri-C pairs (accuracy, per label, Tri-C+modality); ``ents`` is ``entities(gold,
+    pred)``. ``keep_detail`` keeps the Tri-C pairs ``(gold rows, predicted rows, same
+    modality)`` for the report."""
     n = tally.n_docs
     types = load_spec().labels["event_type"].names
     G, P = gold.events, pred.events
@@ -248,6 +251,7 @@ def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     for k, t in enumerate(types):
         if per[:, k, :].any():
             tally.prf[f"events/tri_c/{t}"] = per[:, k, :]
+    _score_modality(tally, g, p, tc_g, tc_p, (gs, ps) if keep_detail else None)
     args = []
     for side, rows, key, ent in ((gold, gs, tc_g, ents[0]), (pred, ps, tc_p, ents[1])):
         A, E, M = side.arguments, side.events, side.mentions
@@ -265,6 +269,36 @@ def score_events(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     for name, (gk, pk) in (("arg_i", ai), ("arg_c", ac), ("arg_i_coref", ci), ("arg_c_coref", cc)):
         tally.prf[f"events/{name}"] = _by_keys(n, gk, ga["doc"], pk, pa["doc"])
     tally.docs["events"] = mask
+
+
+def _score_modality(tally: Tally, g: dict[str, np.ndarray], p: dict[str, np.ndarray],
+                    tc_g: np.ndarray, tc_p: np.ndarray,
+                    rows: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Modality over the Tri-C pairs: events with equal (document, trigger, type) keys are
+    paired one-to-one, as many pairs as Tri-C counts, with as many equal modalities as
+    possible (ties to the earlier event). Accuracy, Tri-C+modality and, per modality label
+    that occurs in a pair, its P/R/F over the pairs (as stance over position pairs)."""
+    n = tally.n_docs
+    gi, pi = equal_key_pairs(tc_g, tc_p)
+    agree = g["modality"][gi] == p["modality"][pi]
+    matched = assign(gi, pi, _K + agree)
+    gi, pi, agree = gi[matched], pi[matched], agree[matched]
+    d = g["doc"][gi]
+    right = np.bincount(d[agree], minlength=n).astype(float)
+    tally.prf["events/tri_c_modality"] = _counts(n, right, p["doc"], g["doc"])
+    acc = np.zeros((n, 4))
+    acc[:, 0] = acc[:, 2] = right
+    acc[:, 1] = acc[:, 3] = np.bincount(d, minlength=n)
+    tally.prf["events/modality_accuracy"] = acc
+    for k, name in enumerate(load_spec().labels["modality"].names):
+        gk, pk = g["modality"][gi] == k, p["modality"][pi] == k
+        if not (gk.any() or pk.any()):
+            continue
+        both = gk & pk
+        ones = np.ones(int(both.sum()))
+        tally.prf[f"events/modality/{name}"] = _prf(n, d[both], ones, d[pk], d[both], ones, d[gk])
+    if rows is not None:
+        tally.detail["events/modality"] = (rows[0][gi], rows[1][pi], agree)
 
 
 def _soft(n: int, tokens: TokenIndex, g_doc, g_s, g_e, p_doc, p_s, p_e,
@@ -399,9 +433,11 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
 
 
 def score_positions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
-                    tokens: TokenIndex, ents: tuple[np.ndarray, np.ndarray]) -> None:
+                    tokens: TokenIndex, ents: tuple[np.ndarray, np.ndarray],
+                    keep_detail: bool = False) -> None:
     """Holder (by actor), target (by token overlap), relation (holder, target and stance),
-    stance accuracy on matched pairs, and macro F1 over the polar stances."""
+    stance accuracy on matched pairs, and macro F1 over the polar stances. ``keep_detail``
+    keeps the relation pairs ``(gold rows, predicted rows, same stance)`` for the report."""
     n = tally.n_docs
     stances = load_spec().labels["stance"].names
     g_ent, p_ent = ents
@@ -409,7 +445,7 @@ def score_positions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     for side, ent in ((gold, g_ent), (pred, p_ent)):
         Q = side.positions
         rows = _select(Q["doc"], mask)
-        sides.append({"doc": Q["doc"][rows], "ent": ent[Q["holder"][rows]],
+        sides.append({"row": rows, "doc": Q["doc"][rows], "ent": ent[Q["holder"][rows]],
                       "ts": Q["target_start"][rows], "te": Q["target_end"][rows],
                       "stance": Q["stance"][rows]})
     g, p = sides
@@ -425,6 +461,8 @@ def score_positions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     agree = g["stance"][gi] == p["stance"][pi]
     matched = assign(gi, pi, _K + agree)
     gi, pi, agree = gi[matched], pi[matched], agree[matched]
+    if keep_detail:
+        tally.detail["positions/relation"] = (g["row"][gi], p["row"][pi], agree)
     d = g["doc"][gi]
     tally.prf["positions/relation"] = _counts(n, np.bincount(d[agree], minlength=n).astype(float),
                                               p["doc"], g["doc"])

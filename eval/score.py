@@ -16,7 +16,8 @@ from .metrics import (SCHEMES, Tally, entities, score_actors, score_attributions
 from .stats import Columns, bootstrap, macro_groups, totals
 
 ATTRIBUTION_PARTS = ("cue", "source", "content", "relation")
-EVENT_METRICS = ("tri_i", "tri_c", "arg_i", "arg_c", "arg_i_coref", "arg_c_coref")
+EVENT_METRICS = ("tri_i", "tri_c", "tri_c_modality", "arg_i", "arg_c", "arg_i_coref",
+                 "arg_c_coref")
 
 
 def predicted_layers(pred: Side) -> tuple[str, ...]:
@@ -39,11 +40,11 @@ def score_sides(gold: Side, pred: Side, texts: Sequence[str], layers: Iterable[s
         elif layer == "actors":
             score_actors(tally, gold, pred, mask)
         elif layer == "events":
-            score_events(tally, gold, pred, mask, ents)
+            score_events(tally, gold, pred, mask, ents, keep_detail)
         elif layer == "attributions":
             score_attributions(tally, gold, pred, mask, tokens)
         elif layer == "positions":
-            score_positions(tally, gold, pred, mask, tokens, ents)
+            score_positions(tally, gold, pred, mask, tokens, ents, keep_detail)
     return tally
 
 
@@ -130,6 +131,10 @@ def result_json(tally: Tally, signature: str, ci: Mapping[str, np.ndarray] | Non
             out["tri_c"]["per_type"] = {k.rsplit("/", 1)[1]: block(k) for k in group}
             if group:
                 scalar(out["tri_c"], "macro_f1", "macro:events/tri_c", 2)
+            scalar(out, "modality_accuracy", "events/modality_accuracy", 0)
+            out["modality_matched_pairs"] = _round(sums["events/modality_accuracy"][1])
+            if "macro:events/modality" in scores:
+                scalar(out, "modality_macro_f1", "macro:events/modality", 2)
         elif layer == "attributions":
             for part in ATTRIBUTION_PARTS:
                 out[part] = {mode: block(f"attributions/{part}/{mode}")
@@ -170,7 +175,8 @@ def _rows(result: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 for mode, sub in block.items():
                     rows.append((layer, f"{name} {mode}", pct(sub, "precision"),
                                  pct(sub, "recall"), pct(sub, "f1")))
-        for name in ("conll_f1", "stance_accuracy", "stance_macro_f1"):
+        for name in ("conll_f1", "modality_accuracy", "modality_macro_f1", "stance_accuracy",
+                     "stance_macro_f1"):
             if name in out:
                 rows.append((layer, name, "", "", pct(out, name)))
     return rows

@@ -89,13 +89,17 @@ class Columns:
 
 def macro_groups(keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Macro averages and their members: mention schemes over their types, event Tri-C over
-    event types, CoNLL F1 over MUC/B³/CEAF-e, stance macro F1 over the polar stances."""
+    event types, modality macro F1 over the modality labels of Tri-C pairs, CoNLL F1 over
+    MUC/B³/CEAF-e, stance macro F1 over the polar stances."""
     groups: dict[str, tuple[str, ...]] = {}
     for prefix in ("mentions/strict", "mentions/exact", "mentions/partial", "mentions/type",
                    "events/tri_c"):
         members = tuple(k for k in keys if k.startswith(prefix + "/"))
         if members:
             groups[prefix] = members
+    modality = tuple(k for k in keys if k.startswith("events/modality/"))
+    if modality:
+        groups["events/modality"] = modality
     if "actors/muc" in keys:
         groups["actors/conll"] = ("actors/muc", "actors/b3", "actors/ceafe")
     stance = tuple(k for k in keys if k.startswith("positions/stance/"))
@@ -194,6 +198,8 @@ def headline(keys: tuple[str, ...]) -> list[tuple[str, str]]:
     groups = macro_groups(keys)
     if "actors/conll" in groups:
         out.append(("actors/conll_f1", "macro:actors/conll"))
+    if "events/modality" in groups:
+        out.append(("events/modality_macro_f1", "macro:events/modality"))
     if "positions/stance" in groups:
         out.append(("positions/stance_macro_f1", "macro:positions/stance"))
     return out
@@ -202,7 +208,7 @@ def headline(keys: tuple[str, ...]) -> list[tuple[str, str]]:
 def compare(a: Columns, b: Columns, n_samples: int, seed: int, batch: int = 50
             ) -> list[Comparison]:
     """Paired bootstrap and approximate randomisation over documents for every headline F1
-    (precision for stance accuracy); p = (c + 1) / (N + 1), two-sided."""
+    (precision for stance and modality accuracy); p = (c + 1) / (N + 1), two-sided."""
     if a.keys != b.keys:
         raise ValueError("the two systems were scored on different metrics")
     names = headline(a.keys)

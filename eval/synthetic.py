@@ -253,6 +253,7 @@ def noisy_prediction(gold: dict[str, Any], rng: random.Random, noise: float = 1.
         if p(0.1):
             s, e = _shift(rng, text, s, e)
         etype = rng.choice(spec.labels["event_type"].names) if p(0.1) else ev["type"]
+        modality = rng.choice(spec.labels["modality"].names) if p(0.1) else ev["modality"]
         args = []
         for arg in ev["arguments"]:
             role = arg["role"]
@@ -262,7 +263,7 @@ def noisy_prediction(gold: dict[str, Any], rng: random.Random, noise: float = 1.
             if pid is not None and not p(0.1):
                 args.append({"role": role, "mention_id": pid})
         events.append({"id": f"pe{len(events) + 1}", "type": etype, "trigger": _span(text, s, e),
-                       "modality": ev["modality"], "arguments": args})
+                       "modality": modality, "arguments": args})
     if p(0.5):
         i = rng.randrange(len(words))
         events.append({"id": f"pe{len(events) + 1}", "type": rng.choice(spec.labels["event_type"].names),
