@@ -78,36 +78,89 @@ def _signature_fields(signature: str) -> dict[str, str]:
     return dict(part.split(":", 1) for part in signature.split("|") if ":" in part)
 
 
-def check_record(record: Any, release: Path, where: str) -> list[str]:
-    """Problems of a baseline ``record`` (read from ``where``) as the results of ``release``: its
-    shape, and every split's signature naming this release's version, document count and gold
-    content hash, for exactly the validation and test splits that have documents."""
-    from communique.eval.inputs import load_gold
+def unscorable(release: Path) -> str | None:
+    """Why the baseline cannot be scored on ``release`` (None: it can): it needs the texts and
+    at least one validation or test document."""
     from communique.schemas.io import read_release_manifest
 
     manifest = read_release_manifest(release)
+    version = manifest["version"]
+    withheld = sum(manifest["counts"][s]["documents"]["text_withheld"] for s in manifest["counts"])
+    if withheld:
+        return (f"release {version} withholds the texts of {withheld} document(s); allowed: "
+                "baseline scores on a release with its texts (build without --withhold-text, "
+                "or rehydrate it first)")
+    listed = manifest["configs"]["documents"]
+    if not any(listed.get(s, {}).get("rows") for s in SPLITS):
+        return (f"release {version} has no {' or '.join(SPLITS)} documents; allowed: baseline "
+                "scores on a release with documents in at least one of them")
+    return None
+
+
+def check_record(record: Any, release: Path, where: str) -> list[str]:
+    """Problems of a baseline ``record`` (read from ``where``) as the results of ``release``: its
+    shape (everything the card's table needs), and every split's signature naming this
+    release's version, document count and gold content hash, the record's bootstrap settings
+    and the package version of its system, for exactly the scored splits with documents."""
+    from communique.eval.inputs import load_gold
+    from communique.schemas.io import read_release_manifest
+
+    from .predict import SYSTEM_NAME
+
+    why = unscorable(release)
+    if why:
+        return [f"{where}: {why}"]
+    manifest = read_release_manifest(release)
+    version = manifest["version"]
     keys = {"system", "bootstrap", "seed", "splits"}
-    if not isinstance(record, dict) or set(record) != keys or \
-            not isinstance(record.get("splits"), dict):
+    if not isinstance(record, dict) or set(record) != keys:
         found = sorted(record) if isinstance(record, dict) else type(record).__name__
         return [f"{where}: found {found}; allowed: an object with {sorted(keys)} as written by "
                 "`communique release build --baseline` (baseline.json)"]
+    problems = []
+    system = re.fullmatch(rf"{re.escape(SYSTEM_NAME)}-(\S+)\+[0-9a-f]{{8}}",
+                          str(record["system"]))
+    if not system:
+        problems.append(f"{where}: $.system: found {record['system']!r}; allowed: "
+                        f"{SYSTEM_NAME}-<package version>+<8 hex digits>")
+    for key in ("bootstrap", "seed"):
+        if type(record[key]) is not int or record[key] < 0:
+            problems.append(f"{where}: $.{key}: found {record[key]!r}; allowed: an integer ≥ 0")
     listed = manifest["configs"]["documents"]
     wanted = [s for s in SPLITS if listed.get(s, {}).get("rows")]
-    if sorted(record["splits"]) != sorted(wanted):
-        return [f"{where}: $.splits: found {sorted(record['splits'])}; allowed: {sorted(wanted)} "
-                f"(the scored splits with documents in release {manifest['version']})"]
-    problems = []
+    splits = record["splits"]
+    if not isinstance(splits, dict) or sorted(splits) != sorted(wanted):
+        found = sorted(splits) if isinstance(splits, dict) else type(splits).__name__
+        problems.append(f"{where}: $.splits: found {found}; allowed: {sorted(wanted)} (the "
+                        f"scored splits with documents in release {version})")
+    if problems:
+        return problems
     for split in wanted:
-        fields = _signature_fields(str(record["splits"][split].get("signature", "")))
-        expected = {"release": manifest["version"], "split": split,
-                    "docs": str(listed[split]["rows"]),
-                    "hash": load_gold(release, split).content_hash()}
+        entry = splits[split]
+        place = f"{where}: $.splits.{split}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("signature"), str) or \
+                not isinstance(entry.get("layers"), dict):
+            problems.append(f"{place}: found no signature and layers; allowed: the "
+                            "`communique eval score --format json` output of that split")
+            continue
+        for layer, path, label in HEADLINES:
+            try:
+                _cell(entry["layers"][layer], path)
+            except (KeyError, TypeError, AttributeError, IndexError):
+                problems.append(f"{place}.layers.{layer}: found no {label}; allowed: the "
+                                "`communique eval score --format json` output of that split")
+        expected = {"release": version, "split": split, "docs": str(listed[split]["rows"]),
+                    "hash": load_gold(release, split).content_hash(),
+                    "nboot": str(record["bootstrap"]), "seed": str(record["seed"]),
+                    "version": system.group(1)}
+        fields = _signature_fields(entry["signature"])
         for key, value in expected.items():
             if fields.get(key) != value:
-                problems.append(f"{where}: $.splits.{split}.signature: found {key}:"
-                                f"{fields.get(key)}; allowed: {key}:{value} (release "
-                                f"{manifest['version']} as built)")
+                problems.append(f"{place}.signature: found {key}:{fields.get(key)}; allowed: "
+                                f"{key}:{value} (release {version} as built, this record)")
+        if entry.get("documents") != listed[split]["rows"]:
+            problems.append(f"{place}.documents: found {entry.get('documents')!r}; allowed: "
+                            f"{listed[split]['rows']} (release {version} as built)")
     return problems
 
 
@@ -160,6 +213,10 @@ def _cell(layer: Mapping[str, Any], path: tuple[str, ...]) -> str:
     return text
 
 
+def _documents(n: int) -> str:
+    return f"{n} document" + ("" if n == 1 else "s")
+
+
 def render(release: str | None, record: Mapping[str, Any]) -> str:
     """The Markdown block (without markers) for a ``record`` of `score_release` on the release
     named ``release`` ("v1.0.0"); None: the placeholder for a project with no release yet."""
@@ -179,7 +236,7 @@ def render(release: str | None, record: Mapping[str, Any]) -> str:
         lines.append(f"| {layer} | {label} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(f"- system: `{record['system']}`")
-    lines += [f"- {s} ({results[s]['documents']} documents): `{results[s]['signature']}`"
+    lines += [f"- {s} ({_documents(results[s]['documents'])}): `{results[s]['signature']}`"
               for s in splits]
     return "\n".join(lines)
 

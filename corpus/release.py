@@ -489,7 +489,17 @@ def _baseline_record(folder: Path, manifest: dict[str, Any], baseline: Baseline
                                f"{BASELINE} written by `communique release build --baseline`",
                                exit_code=EXIT_INVALID) from None
     elif callable(baseline):
-        record, where = baseline(folder), "baseline scores"
+        from communique.baseline.results import unscorable
+
+        why = unscorable(folder)
+        if why:
+            raise ReleaseError(f"--baseline: {why}; nothing was written", exit_code=EXIT_INVALID)
+        where = "baseline scores"
+        try:
+            record = baseline(folder)
+        except RuntimeError as e:
+            raise ReleaseError(f"scoring the baseline on release {manifest['version']} failed; "
+                               f"nothing was written:\n{e}") from None
     else:
         record, where = baseline, "baseline results"
     problems = check_record(record, folder, where)

@@ -127,21 +127,24 @@ def _field_lines(config: str, spec: Spec) -> list[str]:
 def _baseline_lines(version: str, record: Mapping[str, Any]) -> list[str]:
     from communique.baseline.results import render
 
-    split = "test" if "test" in record["splits"] else next(iter(record["splits"]))
+    tool = record["system"].removeprefix("communique-rules-").split("+")[0]
+    splits = [s for s in SPLITS if s in record["splits"]]
     return [
         "## Baseline results", "",
-        "The project's transparent rule-based reference system, scored on this version when it "
-        "was built; the scores are frozen here with the system's version and the signature of "
-        "each score. `baseline.json` holds the full `communique eval score` output per split "
-        "(every metric, per label). The project README tracks the current baseline.", "",
+        "Scores of communique's transparent rule-based reference system on this version, "
+        "computed when the version was built and frozen here: later baselines do not change "
+        "this card (the communique project's own README tracks the current one). "
+        "`baseline.json` holds the full `communique eval score` output of each split, every "
+        "metric and label included.", "",
         render(f"v{version}", record), "",
-        "Reproduce with the communique version in the system line (its predictions are "
-        "deterministic):", "",
+        f"To reproduce, install communique {tool}, check that `communique baseline predict` "
+        f"reports the model version `{record['system']}`, and run, with `DATA` the folder of "
+        "this dataset (restore withheld texts first with `communique release rehydrate`):", "",
         "```sh",
-        f"communique baseline predict --gold corpus/releases/v{version} --split {split} "
-        "--out preds.jsonl",
-        f"communique eval score --gold corpus/releases/v{version} --split {split} "
-        f"--pred preds.jsonl --bootstrap {record['bootstrap']} --seed {record['seed']}",
+        *[line for split in splits for line in (
+            f"communique baseline predict --gold DATA --split {split} --out {split}.jsonl",
+            f"communique eval score --gold DATA --split {split} --pred {split}.jsonl "
+            f"--bootstrap {record['bootstrap']} --seed {record['seed']}")],
         "```", ""]
 
 

@@ -111,22 +111,83 @@ def test_check_record_names_what_does_not_belong_to_the_release(tmp_path):
     import copy
 
     release = latest_release_folder(ROOT / "corpus" / "releases")
+    version = release.name[1:]
     record = json.loads((release / RESULTS_FILE).read_text(encoding="utf-8"))
     assert check_record(record, release, "b.json") == []
-    tampered = copy.deepcopy(record)
-    sig = tampered["splits"]["test"]["signature"]
-    tampered["splits"]["test"]["signature"] = re.sub(r"hash:\w+", "hash:000000000000", sig)
+    sig = record["splits"]["test"]["signature"]
     real = re.search(r"hash:(\w+)", sig).group(1)
-    assert check_record(tampered, release, "b.json") == [
+    cases = []  # (change, expected problems)
+
+    def hash_changed(r):
+        r["splits"]["test"]["signature"] = re.sub(r"hash:\w+", "hash:000000000000", sig)
+    cases.append((hash_changed, [
         f"b.json: $.splits.test.signature: found hash:000000000000; allowed: hash:{real} "
-        f"(release {release.name[1:]} as built)"]
-    del tampered["splits"]["test"]
-    assert check_record(tampered, release, "b.json") == [
+        f"(release {version} as built, this record)"]))
+
+    def settings_changed(r):
+        r["bootstrap"], r["seed"] = 5, 1
+    cases.append((settings_changed, [
+        f"b.json: $.splits.{s}.signature: found {k}:{v}; allowed: {k}:{w} (release {version} "
+        "as built, this record)"
+        for s in SPLITS for k, v, w in (("nboot", 1000, 5), ("seed", 12345, 1))]))
+
+    def split_dropped(r):
+        del r["splits"]["test"]
+    cases.append((split_dropped, [
         "b.json: $.splits: found ['validation']; allowed: ['test', 'validation'] (the scored "
-        f"splits with documents in release {release.name[1:]})"]
+        f"splits with documents in release {version})"]))
+
+    def layers_dropped(r):
+        del r["splits"]["validation"]["layers"]["events"]
+        r["splits"]["test"] = []
+        r["system"] = "something"
+    cases.append((layers_dropped, [
+        "b.json: $.system: found 'something'; allowed: communique-rules-<package version>+<8 "
+        "hex digits>"]))
+
+    def layer_dropped(r):
+        del r["splits"]["validation"]["layers"]["events"]
+        r["splits"]["test"]["documents"] = 3
+    cases.append((layer_dropped, [
+        "b.json: $.splits.validation.layers.events: found no trigger classification F1 (Tri-C); "
+        "allowed: the `communique eval score --format json` output of that split",
+        "b.json: $.splits.validation.layers.events: found no argument classification F1 "
+        "(Arg-C); allowed: the `communique eval score --format json` output of that split",
+        f"b.json: $.splits.test.documents: found 3; allowed: 18 (release {version} as built)"]))
+    for change, expected in cases:
+        tampered = copy.deepcopy(record)
+        change(tampered)
+        assert check_record(tampered, release, "b.json") == expected, change.__name__
     assert check_record([], release, "b.json") == [
         "b.json: found list; allowed: an object with ['bootstrap', 'seed', 'splits', 'system'] "
         "as written by `communique release build --baseline` (baseline.json)"]
+
+
+def test_baseline_needs_texts_and_a_scored_split(tmp_path):
+    from communique.corpus.release import ReleaseError, build_release
+
+    fixture = [ROOT / "tests" / "fixtures" / "baseline"]
+    with pytest.raises(ReleaseError) as e:
+        build_release(fixture, tmp_path / "w", "0.0.1", withhold=["synthetic", "news"],
+                      baseline=score_release)
+    assert e.value.exit_code == 2
+    assert re.fullmatch(r"--baseline: release 0\.0\.1 withholds the texts of \d+ document\(s\); "
+                        r"allowed: baseline scores on a release with its texts \(build without "
+                        r"--withhold-text, or rehydrate it first\); nothing was written",
+                        e.value.summary), e.value.summary
+    assert not (tmp_path / "w").exists()
+    # a corpus whose documents all land in train has nothing to score
+    from communique.corpus.release_splits import SplitRegistry
+    from communique.schemas.io import document_files
+
+    ids = [Path(f).stem for f in document_files(fixture)]
+    SplitRegistry({d: "train" for d in ids}).save(tmp_path / "splits.json")
+    with pytest.raises(ReleaseError) as e:
+        build_release(fixture, tmp_path / "t", "0.0.1", splits_path=tmp_path / "splits.json",
+                      baseline=score_release)
+    assert e.value.summary == ("--baseline: release 0.0.1 has no validation or test documents; "
+                               "allowed: baseline scores on a release with documents in at "
+                               "least one of them; nothing was written")
 
 
 def test_build_freezes_baseline_scores_and_a_rebuild_reuses_them(tmp_path):
