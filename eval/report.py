@@ -1,7 +1,7 @@
 """The error report: one self-contained offline HTML file (inline CSS and SVG, no script, no
 external resource) with the scores, per-label F1 bars, an event-type confusion matrix, and per
-document the text with gold and predicted mentions coloured by verdict and the relations listed
-with theirs."""
+document the text with gold and predicted mentions coloured by verdict and the events (with
+their modality), attributions and positions listed with theirs."""
 
 from __future__ import annotations
 
@@ -177,30 +177,78 @@ def _overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
 
 
-def _events_table(doc: Mapping[str, Any], pred: Mapping[str, Any]) -> str:
+def _pairs(tally: Tally, key: str, g_base: int, n_gold: int, p_base: int
+           ) -> dict[int, tuple[int, bool]]:
+    """The scorer's matched pairs of one document: gold index → (predicted index, correct)."""
+    gi, pi, ok = tally.detail[key]
+    sel = (gi >= g_base) & (gi < g_base + n_gold)
+    return {int(g): (int(p), bool(c)) for g, p, c in
+            zip(gi[sel] - g_base, pi[sel] - p_base, ok[sel], strict=True)}
+
+
+def _events_table(doc: Mapping[str, Any], pred: Mapping[str, Any],
+                  pairs: Mapping[int, tuple[int, bool]]) -> str:
+    """Gold events with their verdict (Tri-C pairs as the scorer matched them, with their
+    modality; else Tri-I on the same trigger; else missed), then spurious predictions."""
     text, pe = doc["text"], list(pred.get("events") or [])
-    rows, used = [], set()
-    for ev in doc["events"]:
+    used = {p for p, _ in pairs.values()}
+    rows = []
+    for k, ev in enumerate(doc["events"]):
         t = ev["trigger"]
-        same = [i for i, p in enumerate(pe) if i not in used
-                and (p["trigger"]["start"], p["trigger"]["end"]) == (t["start"], t["end"])]
-        typed = [i for i in same if pe[i]["type"] == ev["type"]]
-        if typed:
-            used.add(typed[0])
+        if k in pairs:
+            p, same = pairs[k]
             verdict = '<span class="ok">Tri-C correct</span>'
-        elif same:
-            used.add(same[0])
-            verdict = f'<span class="half">Tri-I only (predicted {_e(pe[same[0]]["type"])})</span>'
+            if not same:
+                verdict += (', <span class="bad">modality wrong (predicted '
+                            f'{_e(pe[p]["modality"])})</span>')
         else:
-            verdict = '<span class="bad">missed</span>'
+            same_span = [i for i, p in enumerate(pe) if i not in used
+                         and (p["trigger"]["start"], p["trigger"]["end"]) == (t["start"], t["end"])]
+            if same_span:
+                used.add(same_span[0])
+                verdict = ('<span class="half">Tri-I only (predicted '
+                           f'{_e(pe[same_span[0]]["type"])})</span>')
+            else:
+                verdict = '<span class="bad">missed</span>'
         rows.append(f"<tr><td>gold</td><td>{_span_text(text, t)}</td><td>{_e(ev['type'])}</td>"
-                    f"<td>{verdict}</td></tr>")
+                    f"<td>{_e(ev['modality'])}</td><td>{verdict}</td></tr>")
     for i, p in enumerate(pe):
         if i not in used:
             rows.append(f"<tr><td>pred</td><td>{_span_text(text, p['trigger'])}</td>"
-                        f"<td>{_e(p['type'])}</td><td><span class=\"bad\">spurious</span></td></tr>")
+                        f"<td>{_e(p['type'])}</td><td>{_e(p['modality'])}</td>"
+                        "<td><span class=\"bad\">spurious</span></td></tr>")
     return ("<table class=\"rel\"><tr><th>side</th><th>trigger</th><th>type</th>"
-            "<th>verdict</th></tr>" + "".join(rows) + "</table>") if rows else ""
+            "<th>modality</th><th>verdict</th></tr>" + "".join(rows) + "</table>") if rows else ""
+
+
+def _positions_table(doc: Mapping[str, Any], pred: Mapping[str, Any],
+                     pairs: Mapping[int, tuple[int, bool]]) -> str:
+    """Gold positions with their verdict (the scorer's relation pairs: same holder actor,
+    overlapping targets), then spurious predictions."""
+    text = doc["text"]
+    gm = {m["id"]: m for m in doc["mentions"]}
+    pm = {m["id"]: m for m in pred.get("mentions") or []}
+    pp = list(pred.get("positions") or [])
+    used = {p for p, _ in pairs.values()}
+    rows = []
+    for k, q in enumerate(doc["positions"]):
+        if k in pairs:
+            p, same = pairs[k]
+            verdict = ('<span class="ok">holder, target and stance right</span>' if same else
+                       '<span class="half">holder and target right, stance wrong (predicted '
+                       f'{_e(pp[p]["stance"])})</span>')
+        else:
+            verdict = '<span class="bad">missed</span>'
+        rows.append(f"<tr><td>gold</td><td>{_span_text(text, gm.get(q['holder_id']))}</td>"
+                    f"<td>{_e(q['stance'])}</td><td>{_span_text(text, q['target'])}</td>"
+                    f"<td>{verdict}</td></tr>")
+    for i, q in enumerate(pp):
+        if i not in used:
+            rows.append(f"<tr><td>pred</td><td>{_span_text(text, pm.get(q['holder_id']))}</td>"
+                        f"<td>{_e(q['stance'])}</td><td>{_span_text(text, q['target'])}</td>"
+                        "<td><span class=\"bad\">spurious</span></td></tr>")
+    return ("<table class=\"rel\"><tr><th>side</th><th>holder</th><th>stance</th>"
+            "<th>target</th><th>verdict</th></tr>" + "".join(rows) + "</table>") if rows else ""
 
 
 def _attributions_table(doc: Mapping[str, Any], pred: Mapping[str, Any]) -> str:
@@ -252,7 +300,8 @@ def render_report(gold_docs: Sequence[Mapping[str, Any]],
     """The whole report as one HTML string."""
     shown = list(gold_docs[:max_docs])
     sub, _, _, _ = score_documents(((d, preds.get(d["id"])) for d in shown),
-                                   layers=[k for k in ("mentions",) if k in result["layers"]],
+                                   layers=[k for k in ("mentions", "events", "positions")
+                                           if k in result["layers"]],
                                    keep_detail=True)
     layers = result["layers"]
     bars = []
@@ -271,24 +320,31 @@ def render_report(gold_docs: Sequence[Mapping[str, Any]],
         body.append("<h2>Event types: confusion matrix</h2>" + _matrix_svg(types, matrix))
     body.append(f"<h2>Documents ({len(shown)} of {len(gold_docs)})</h2>"
                 f"<p class=\"legend\">Mention verdicts: {legend}</p>")
-    g_base = p_base = 0
+    bases = {k: [0, 0] for k in ("mentions", "events", "positions")}
     for doc in shown:
         pred = preds.get(doc["id"]) or {}
         body.append(f"<h3>{_e(doc['id'])}{' — ' + _e(doc['title']) if doc.get('title') else ''}</h3>")
         if "mentions" in layers and pred.get("mentions") is not None:
-            gold_spans, pred_spans = _mention_verdicts(doc, pred, sub, g_base, p_base)
+            gold_spans, pred_spans = _mention_verdicts(doc, pred, sub, *bases["mentions"])
             body.append("<p><b>Gold</b></p><div class=\"text\">"
                         f"{_marked(doc['text'], gold_spans)}</div>")
             body.append("<p><b>Predicted</b></p><div class=\"text\">"
                         f"{_marked(doc['text'], pred_spans)}</div>")
         else:
             body.append(f"<div class=\"text\">{_e(doc['text'])}</div>")
-        g_base += len(doc["mentions"])
-        p_base += len(pred.get("mentions") or [])
         if "events" in layers and pred.get("events") is not None:
-            body.append("<p><b>Events</b></p>" + _events_table(doc, pred))
+            pairs = _pairs(sub, "events/modality", bases["events"][0], len(doc["events"]),
+                           bases["events"][1])
+            body.append("<p><b>Events</b></p>" + _events_table(doc, pred, pairs))
         if "attributions" in layers and pred.get("attributions") is not None:
             body.append("<p><b>Attributions</b></p>" + _attributions_table(doc, pred))
+        if "positions" in layers and pred.get("positions") is not None:
+            pairs = _pairs(sub, "positions/relation", bases["positions"][0],
+                           len(doc["positions"]), bases["positions"][1])
+            body.append("<p><b>Positions</b></p>" + _positions_table(doc, pred, pairs))
+        for layer, base in bases.items():
+            base[0] += len(doc.get(layer) or [])
+            base[1] += len(pred.get(layer) or [])
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
             "<link rel=\"icon\" href=\"data:,\"><title>Communiqué evaluation report</title>"

@@ -1,10 +1,13 @@
 """The HTML error report renders in a real headless Chromium (Debian's, never a downloaded
-build): offline, no console errors, the legend, highlights, relation verdicts and plots there."""
+build): offline, no console errors, the legend, highlights, relation verdicts and plots there;
+the events (with modality) and positions tables of a hand-made prediction, row by row."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from communique.cli import main
 from communique.eval.synthetic import corpus
 from communique.schemas.io import write_jsonl
 
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--no-first-run", "--disable-component-update", "--disable-sync"]
@@ -72,3 +76,75 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert marks > 50 and bars > 20
     assert title == "Communiqué evaluation report"
     assert shot.stat().st_size > 20_000
+
+
+@pytest.fixture(scope="module")
+def hand_report(tmp_path_factory):
+    """tests/fixtures/mini.json plus a second position (Norway supports "a fisheries accord"),
+    and a prediction with one modality wrong, one spurious event, one stance wrong and one
+    position whose holder is another actor (so a missed and a spurious one)."""
+    root = tmp_path_factory.mktemp("hand")
+    gold = json.loads((ROOT / "tests" / "fixtures" / "mini.json").read_text(encoding="utf-8"))
+    gold["positions"].append(
+        {"id": "p2", "holder_id": "m1", "stance": "support",
+         "target": {"start": 24, "end": 42, "text": "a fisheries accord"},
+         "evidence": {"start": 17, "end": 23, "text": "signed"}, "attribution_id": None})
+    pred = {"id": gold["id"],
+            "mentions": [{"id": "x1", "start": 101, "end": 126, "type": "PERSON"},
+                         {"id": "x2", "start": 11, "end": 16, "type": "STATE"}],
+            "events": [{"id": "v1", "type": "AGREE", "trigger": {"start": 17, "end": 23},
+                        "modality": "future", "arguments": []},
+                       {"id": "v2", "type": "CONSULT", "trigger": {"start": 146, "end": 150},
+                        "modality": "future", "arguments": []},
+                       {"id": "v3", "type": "SUPPORT", "trigger": {"start": 82, "end": 88},
+                        "modality": "asserted", "arguments": []}],
+            "positions": [{"id": "q1", "holder_id": "x1", "stance": "support",
+                           "target": {"start": 93, "end": 98}, "evidence": {"start": 82, "end": 88},
+                           "attribution_id": None},
+                          {"id": "q2", "holder_id": "x2", "stance": "support",
+                           "target": {"start": 26, "end": 42}, "evidence": {"start": 17, "end": 23},
+                           "attribution_id": None}]}
+    write_jsonl(root / "gold.jsonl", [gold])
+    write_jsonl(root / "pred.jsonl", [pred])
+    code = main(["eval", "score", "--gold", str(root / "gold.jsonl"), "--pred",
+                 str(root / "pred.jsonl"), "--report", str(root / "report.html")])
+    assert code == 0
+    return root / "report.html"
+
+
+def test_report_lists_events_with_modality_and_positions_in_headless_chromium(hand_report):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_context(offline=True).new_page()
+        page.goto(hand_report.as_uri())
+        page.wait_for_load_state("load")
+        tables = page.eval_on_selector_all(
+            "table.rel", "ts => ts.map(t => [...t.rows].map(r => [...r.cells].map(c => c.innerText)))")
+        headings = page.eval_on_selector_all(
+            "table.rel", "ts => ts.map(t => t.previousElementSibling.innerText)")
+        wrong = page.locator("td span.bad", has_text="modality wrong")
+        colour = wrong.evaluate("e => getComputedStyle(e).color")
+        scores = page.locator("pre.sum").inner_text()
+        browser.close()
+    assert headings == ["Events", "Positions"]
+    events, positions = tables
+    assert events == [
+        ["side", "trigger", "type", "modality", "verdict"],
+        ["gold", "signed", "AGREE", "asserted", "Tri-C correct, modality wrong (predicted future)"],
+        ["gold", "meet", "CONSULT", "future", "Tri-C correct"],
+        ["pred", "oppose", "SUPPORT", "asserted", "spurious"]]
+    assert positions == [
+        ["side", "holder", "stance", "target", "verdict"],
+        ["gold", "Foreign Minister Ada Lund", "oppose", "any delay",
+         "holder and target right, stance wrong (predicted support)"],
+        ["gold", "Norway", "support", "a fisheries accord", "missed"],
+        ["pred", "Chile", "support", "fisheries accord", "spurious"]]
+    assert colour == "rgb(179, 38, 30)"  # .bad
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in scores.splitlines()[2:]
+            if line.strip()}
+    # Two Tri-C pairs, one modality right; asserted F1 0, future P 1/2 R 1 F1 2/3: macro 1/3.
+    assert rows[("events", "modality_accuracy")] == ["50.00"]
+    assert rows[("events", "modality_macro_f1")] == ["33.33"]
+    assert rows[("positions", "stance_accuracy")] == ["0.00"]
