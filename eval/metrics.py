@@ -276,8 +276,9 @@ def _score_modality(tally: Tally, g: dict[str, np.ndarray], p: dict[str, np.ndar
                     rows: tuple[np.ndarray, np.ndarray] | None) -> None:
     """Modality over the Tri-C pairs: events with equal (document, trigger, type) keys are
     paired one-to-one, as many pairs as Tri-C counts, with as many equal modalities as
-    possible (ties to the earlier event). Accuracy, Tri-C+modality and, per modality label
-    that occurs in a pair, its P/R/F over the pairs (as stance over position pairs)."""
+    possible (ties to the earlier event). Accuracy, Tri-C+modality and, per modality label,
+    its P/R/F over the pairs (as stance over position pairs); every label gets its counts,
+    occurring or not, so that two systems always have the same metrics."""
     n = tally.n_docs
     gi, pi = equal_key_pairs(tc_g, tc_p)
     agree = g["modality"][gi] == p["modality"][pi]
@@ -292,8 +293,6 @@ def _score_modality(tally: Tally, g: dict[str, np.ndarray], p: dict[str, np.ndar
     tally.prf["events/modality_accuracy"] = acc
     for k, name in enumerate(load_spec().labels["modality"].names):
         gk, pk = g["modality"][gi] == k, p["modality"][pi] == k
-        if not (gk.any() or pk.any()):
-            continue
         both = gk & pk
         ones = np.ones(int(both.sum()))
         tally.prf[f"events/modality/{name}"] = _prf(n, d[both], ones, d[pk], d[both], ones, d[gk])

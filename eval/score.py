@@ -133,8 +133,7 @@ def result_json(tally: Tally, signature: str, ci: Mapping[str, np.ndarray] | Non
                 scalar(out["tri_c"], "macro_f1", "macro:events/tri_c", 2)
             scalar(out, "modality_accuracy", "events/modality_accuracy", 0)
             out["modality_matched_pairs"] = _round(sums["events/modality_accuracy"][1])
-            if "macro:events/modality" in scores:
-                scalar(out, "modality_macro_f1", "macro:events/modality", 2)
+            scalar(out, "modality_macro_f1", "macro:events/modality", 2)
         elif layer == "attributions":
             for part in ATTRIBUTION_PARTS:
                 out[part] = {mode: block(f"attributions/{part}/{mode}")

@@ -87,6 +87,12 @@ class Columns:
         return sums[..., 4 * i:4 * i + 4]
 
 
+# Macro groups whose members all exist for every system (so that two systems have the same
+# columns in eval compare), averaged over the members that occur in the summed counts: those
+# of the corpus, or of one resample.
+MACRO_OVER_OCCURRING = frozenset({"events/modality"})
+
+
 def macro_groups(keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Macro averages and their members: mention schemes over their types, event Tri-C over
     event types, modality macro F1 over the modality labels of Tri-C pairs, CoNLL F1 over
@@ -113,7 +119,16 @@ def evaluate(columns: Columns, sums: np.ndarray) -> dict[str, np.ndarray]:
     mean precision/recall/F1, from ``(..., 4K)`` sums."""
     out = {k: prf_values(columns.take(sums, k)) for k in columns.keys}
     for name, members in macro_groups(columns.keys).items():
-        out["macro:" + name] = np.mean([out[m] for m in members], axis=0)
+        values = np.stack([out[m] for m in members])
+        if name in MACRO_OVER_OCCURRING:
+            counts = np.stack([columns.take(sums, m) for m in members])
+            occurs = (counts[..., 1] + counts[..., 3] > 0)[..., None]
+            k = occurs.sum(axis=0)
+            # No label occurs: nothing predicted and nothing to find, 1.0 as in prf_values.
+            out["macro:" + name] = np.where(k > 0, (values * occurs).sum(axis=0)
+                                            / np.maximum(k, 1), 1.0)
+        else:
+            out["macro:" + name] = values.mean(axis=0)
     return out
 
 

@@ -39,7 +39,7 @@ def prf(block: dict) -> tuple[float, float, float]:
 
 
 # Gold, predicted events of one document (start, type, modality), and the expected
-# (matched pairs, modality_accuracy, tri_c_modality P/R/F1, modality_macro_f1 or None).
+# (matched pairs, modality_accuracy, tri_c_modality P/R/F1, modality_macro_f1).
 CASES = {
     # Pairs (asserted, asserted), (future, asserted), (negated, negated); the REJECT/THREATEN
     # trigger is Tri-I only and the AID a spurious event: neither is a pair. Accuracy 2/3;
@@ -64,11 +64,11 @@ CASES = {
         [(0, "CONSULT", "asserted"), (0, "CONSULT", "historical")],
         (1, 1.0, (0.5, 1.0, 2 / 3), 1.0)),
     # Right trigger, wrong type: no Tri-C pair, so no modality pair. Accuracy over 0 pairs is
-    # 1.0 (the 0/0 convention, as for stance); no label occurs, so no macro F1.
+    # 1.0 (the 0/0 convention, as for stance), and so is the macro F1 with no label occurring.
     "no Tri-C pair": (
         [(0, "CONSULT", "asserted")],
         [(0, "AGREE", "asserted")],
-        (0, 1.0, (0.0, 0.0, 0.0), None)),
+        (0, 1.0, (0.0, 0.0, 0.0), 1.0)),
     # Every pair disagrees: hypothetical→future, negated→asserted. Each label: F1 0 -> macro 0.
     "every pair disagrees": (
         [(0, "CONSULT", "hypothetical"), (10, "SUPPORT", "negated")],
@@ -84,10 +84,7 @@ def test_modality_by_hand(gold, pred, expected):
     assert out["modality_matched_pairs"] == pairs_n
     assert out["modality_accuracy"] == pytest.approx(accuracy, abs=1e-6)
     assert prf(out["tri_c_modality"]) == pytest.approx(strict, abs=1e-6)
-    if macro is None:
-        assert "modality_macro_f1" not in out
-    else:
-        assert out["modality_macro_f1"] == pytest.approx(macro, abs=1e-6)
+    assert out["modality_macro_f1"] == pytest.approx(macro, abs=1e-6)
 
 
 def test_modality_accuracy_is_micro_over_documents():
@@ -138,6 +135,37 @@ def test_intervals(correct, accuracy_ci):
     assert "f1_ci" in out["tri_c_modality"]
 
 
+def test_macro_interval_averages_the_labels_each_resample_has():
+    """Document A: future predicted future; document B: negated predicted asserted. Corpus:
+    future F1 1, negated 0, asserted 0 -> 1/3. Resamples {A, A} (1/4): only future occurs ->
+    1; {A, B} (1/2): 1/3; {B, B} (1/4): negated and asserted occur, both 0 -> 0 (a label that
+    does not occur in a resample is not averaged as 1.0 there)."""
+    from communique.eval.score import with_intervals
+
+    pairs = [(doc("a", [ev(0, "CONSULT", "future")]), doc("a", [ev(0, "CONSULT", "future")])),
+             (doc("b", [ev(0, "CONSULT", "negated")]), doc("b", [ev(0, "CONSULT", "asserted")]))]
+    tally, *_ = score_documents(pairs, ["events"])
+    out = result_json(tally, "s", with_intervals(tally, 1000, 3))["layers"]["events"]
+    assert out["modality_macro_f1"] == pytest.approx(1 / 3, abs=1e-6)
+    assert out["modality_macro_f1_ci"] == [0.0, 1.0]
+
+
+def test_compare_when_the_two_systems_pair_different_modality_labels():
+    """System A pairs the negated gold event, system B misses it: B has no negated pair, yet
+    both are compared on the same metrics, each macro F1 over its own occurring labels."""
+    from communique.eval.stats import Columns, compare
+
+    gold = doc("d", [ev(0, "CONSULT", "negated"), ev(10, "AID", "future")])
+    a = doc("d", [ev(0, "CONSULT", "negated"), ev(10, "AID", "asserted")])
+    b = doc("d", [ev(10, "AID", "future")])
+    (ta, _, _, _), (tb, _, _, _) = (score_documents([(gold, x)], ["events"]) for x in (a, b))
+    rows = {r.metric: r for r in compare(Columns.of(ta), Columns.of(tb), 20, seed=1)}
+    # A: negated 1, future P 0 R 0, asserted P 0 -> 1/3. B: future 1 -> 1.
+    assert (rows["events/modality_macro_f1"].a, rows["events/modality_macro_f1"].b) == \
+        pytest.approx((1 / 3, 1.0))
+    assert (rows["events/modality_accuracy"].a, rows["events/modality_accuracy"].b) == (0.5, 1.0)
+
+
 def test_table_rows():
     tally, *_ = score_documents(_modality_pairs([True, True, False, True]), ["events"])
     table = render_table(result_json(tally, "s")).splitlines()
@@ -177,6 +205,9 @@ def test_cli_json_and_compare(files, capsys):
     assert prf(events["tri_c"]) == (1.0, 1.0, 1.0)
     assert events["tri_c_modality"]["f1"] == pytest.approx((total - first) / total, abs=1e-6)
     assert {"modality_accuracy_ci", "modality_macro_f1", "modality_macro_f1_ci"} <= set(events)
+    names = load_spec().labels["modality"].names
+    assert 0 < events["modality_macro_f1"] < 1 and {e["modality"] for g in gold
+                                                    for e in g["events"]} == set(names)
     code = main(["eval", "compare", "--gold", str(root / "gold.jsonl"), "--pred-a",
                  str(root / "ident.jsonl"), "--pred-b", str(root / "flipped.jsonl"),
                  "--format", "json", "--samples", "50"])
