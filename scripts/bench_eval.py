@@ -92,6 +92,7 @@ def main() -> int:
         "mentions.strict": result["layers"]["mentions"]["strict"]["f1"],
         "actors.conll_f1": result["layers"]["actors"]["conll_f1"],
         "events.arg_c": result["layers"]["events"]["arg_c"]["f1"],
+        "events.modality_accuracy": result["layers"]["events"]["modality_accuracy"],
         "attributions.relation.overlap": result["layers"]["attributions"]["relation"]["overlap"]["f1"],
         "positions.relation": result["layers"]["positions"]["relation"]["f1"]}))
 
