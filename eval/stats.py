@@ -78,6 +78,16 @@ class Columns:
             return cls((), np.zeros((tally.n_docs, 0)))
         return cls(keys, np.concatenate([tally.prf[k] for k in keys], axis=1))
 
+    def aligned(self, keys: tuple[str, ...]) -> "Columns":
+        """These columns over ``keys`` (a superset of ours), zero where a key is not ours. A
+        per-label key exists when the label occurs in the gold or the predictions, so a key
+        another system has and we lack counts nothing for us: no prediction and no gold."""
+        matrix = np.zeros((self.matrix.shape[0], 4 * len(keys)), dtype=self.matrix.dtype)
+        for i, key in enumerate(keys):
+            if key in self.keys:
+                matrix[:, 4 * i:4 * i + 4] = self.take(self.matrix, key)
+        return Columns(keys, matrix)
+
     def index(self, key: str) -> int:
         return self.keys.index(key)
 
@@ -225,7 +235,8 @@ def compare(a: Columns, b: Columns, n_samples: int, seed: int, batch: int = 50
     """Paired bootstrap and approximate randomisation over documents for every headline F1
     (precision for stance and modality accuracy); p = (c + 1) / (N + 1), two-sided."""
     if a.keys != b.keys:
-        raise ValueError("the two systems were scored on different metrics")
+        keys = tuple(sorted(set(a.keys) | set(b.keys)))
+        a, b = a.aligned(keys), b.aligned(keys)
     names = headline(a.keys)
     pick = lambda scores, metric: scores[metric][..., 0 if metric.endswith("accuracy") else 2]  # noqa: E731
     obs_a, obs_b = totals(a), totals(b)

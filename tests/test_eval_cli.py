@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -254,3 +255,31 @@ def test_compare_refuses_systems_scored_on_different_documents(data, capsys, tmp
     assert err.splitlines()[0] == (
         "layer(s) events: the two systems predict them for different documents; allowed: the "
         "same documents per layer, so that the comparison is paired")
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_compare_when_one_system_predicts_a_label_no_one_else_has(capsys, tmp_path):
+    """A per-label key exists only where its label occurs, so the two systems' columns differ;
+    the label a system lacks counts nothing for it (no prediction, no gold)."""
+    import shutil
+
+    gold = json.loads((FIXTURES / "mini.json").read_text(encoding="utf-8"))
+    assert "ORGANIZATION" not in {m["type"] for m in gold["mentions"]}
+    (tmp_path / "gold").mkdir()
+    shutil.copy(FIXTURES / "mini.json", tmp_path / "gold" / "mini.json")
+    a = {"id": gold["id"], "mentions": gold["mentions"]}
+    b = {"id": gold["id"], "mentions": [dict(gold["mentions"][0], type="ORGANIZATION"),
+                                        *gold["mentions"][1:]]}
+    write_jsonl(tmp_path / "a.jsonl", [a])
+    write_jsonl(tmp_path / "b.jsonl", [b])
+    code, out, err = run(capsys, "compare", "--gold", tmp_path / "gold", "--pred-a",
+                         tmp_path / "a.jsonl", "--pred-b", tmp_path / "b.jsonl", "--samples",
+                         "20", "--format", "json")
+    assert code == 0, err
+    delta = {r["metric"]: r["delta"] for r in json.loads(out)["metrics"]}
+    # a: 8 of 8 right; b: 7 of 8 (one mention with the wrong type)
+    assert delta["mentions/strict"] == pytest.approx(7 / 8 - 1)
+    assert delta["mentions/type"] == pytest.approx(7 / 8 - 1)
+    assert delta["mentions/exact"] == 0  # boundaries only: the type does not count
