@@ -25,7 +25,8 @@ def _result(split, k):
     return {"signature": f"sig-{split}", "documents": 3 + k, "layers": {
         "mentions": {"strict": _prf(0.5 + k / 10, 0.4, 0.6)},
         "actors": {"conll_f1": 0.25, "conll_f1_ci": [0.125, 0.375]},
-        "events": {"tri_c": _prf(0.1234, 0.1, 0.2), "arg_c": _prf(0.0, 0.0, 0.0)},
+        "events": {"tri_c": _prf(0.1234, 0.1, 0.2), "arg_c": _prf(0.0, 0.0, 0.0),
+                   "modality_accuracy": 0.75, "modality_accuracy_ci": [0.5, 1.0]},
         "attributions": {"relation": {"exact": _prf(0.9, 0.9, 0.9), "overlap": _prf(1.0, 1.0, 1.0)}},
         "positions": {"relation": _prf(0.3333, 0.0, 0.6667)},
     }}
@@ -35,8 +36,9 @@ def test_render_hand_computed_table():
     record = {"system": "communique-rules-9.9.9+0123abcd", "bootstrap": 1000, "seed": 12345,
               "splits": {s: _result(s, k) for k, s in enumerate(SPLITS)}}
     assert render("v1.0.0", record).splitlines() == [
-        "Rule-based baseline (`communique baseline predict`) on release `v1.0.0`; F1 in %, with "
-        "95% bootstrap intervals over documents (1000 resamples, seed 12345).",
+        "Rule-based baseline (`communique baseline predict`) on release `v1.0.0`; F1 (or the "
+        "accuracy named) in %, with 95% bootstrap intervals over documents (1000 resamples, "
+        "seed 12345).",
         "",
         "| layer | metric | validation | test |",
         "|---|---|---|---|",
@@ -44,6 +46,7 @@ def test_render_hand_computed_table():
         "| actors | CoNLL F1 (MUC, B³, CEAF-e) | 25.0 [12.5, 37.5] | 25.0 [12.5, 37.5] |",
         "| events | trigger classification F1 (Tri-C) | 12.3 [10.0, 20.0] | 12.3 [10.0, 20.0] |",
         "| events | argument classification F1 (Arg-C) | 0.0 [0.0, 0.0] | 0.0 [0.0, 0.0] |",
+        "| events | modality accuracy on the Tri-C pairs | 75.0 [50.0, 100.0] | 75.0 [50.0, 100.0] |",
         "| attributions | whole relation F1, token overlap | 100.0 [100.0, 100.0] | 100.0 [100.0, 100.0] |",
         "| positions | (holder, target, stance) F1 | 33.3 [0.0, 66.7] | 33.3 [0.0, 66.7] |",
         "",
@@ -153,6 +156,8 @@ def test_check_record_names_what_does_not_belong_to_the_release(tmp_path):
         "allowed: the `communique eval score --format json` output of that split",
         "b.json: $.splits.validation.layers.events: found no argument classification F1 "
         "(Arg-C); allowed: the `communique eval score --format json` output of that split",
+        "b.json: $.splits.validation.layers.events: found no modality accuracy on the Tri-C "
+        "pairs; allowed: the `communique eval score --format json` output of that split",
         f"b.json: $.splits.test.documents: found 3; allowed: 18 (release {version} as built)"]))
     for change, expected in cases:
         tampered = copy.deepcopy(record)
