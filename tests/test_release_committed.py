@@ -1,4 +1,4 @@
-"""The committed releases (v0.1.0, v1.0.0, v1.0.1): it matches its manifest, loads offline with `datasets` with
+"""The committed releases (v0.1.0, v1.0.0, v1.0.1, v1.1.0): it matches its manifest, loads offline with `datasets` with
 pinned counts and first/last records per split, holds the annotated seed article in `test`, and
 DATASHEET.md's composition section matches the latest release's manifest."""
 
@@ -144,9 +144,18 @@ FIRST_LAST_V1 = {'train': {'documents': [('cmq-19a3914680d9',
           'positions': [('cmq-11c14aecd4f1', 'p1', 'oppose', 'never again'),
                         ('cmq-e13a6c163d8a', 'p5', 'oppose', 'protested against')]}}
 
+# v1.1.0, after the consistency pass (same documents and splits; first and last records
+# unchanged, more items in some layers).
+ROWS_V11 = {"documents": {"train": 55, "validation": 18, "test": 18},
+            "mentions": {"train": 4074, "validation": 1407, "test": 1487},
+            "actors": {"train": 1572, "validation": 545, "test": 557},
+            "events": {"train": 1435, "validation": 481, "test": 504},
+            "attributions": {"train": 730, "validation": 235, "test": 273},
+            "positions": {"train": 481, "validation": 153, "test": 165}}
+
 # v1.0.1 holds the documents of v1.0.0; its card adds the baseline results.
 PINNED = {"0.1.0": (ROWS, FIRST_LAST), "1.0.0": (ROWS_V1, FIRST_LAST_V1),
-          "1.0.1": (ROWS_V1, FIRST_LAST_V1)}
+          "1.0.1": (ROWS_V1, FIRST_LAST_V1), "1.1.0": (ROWS_V11, FIRST_LAST_V1)}
 
 
 @pytest.mark.parametrize("version", list(PINNED))
