@@ -95,6 +95,9 @@ def _schema_problems(obj: Any, kind: str, place: str, doc_id: str) -> list[Probl
             name = e.message.split("'")[1]
             path.append(name)
             msg = "missing required field"
+            allowed_values = e.schema.get("properties", {}).get(name, {}).get("enum")
+            if allowed_values:
+                msg += f"; allowed: one of {', '.join(map(str, allowed_values))}"
         elif v == "additionalProperties":
             allowed = ", ".join(e.schema.get("properties", {}))
             for name in sorted(set(e.instance) - set(e.schema.get("properties", {}))):

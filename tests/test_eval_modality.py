@@ -232,8 +232,10 @@ def test_a_prediction_without_modality_is_refused_like_one_without_stance(files,
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.splitlines() == [
-        f"{root / 'bad.jsonl'}:1: {gold[0]['id']}: $.events[0].modality: missing required field",
-        f"{root / 'bad.jsonl'}:2: {gold[1]['id']}: $.positions[0].stance: missing required field",
+        f"{root / 'bad.jsonl'}:1: {gold[0]['id']}: $.events[0].modality: missing required field; "
+        "allowed: one of asserted, historical, future, hypothetical, negated",
+        f"{root / 'bad.jsonl'}:2: {gold[1]['id']}: $.positions[0].stance: missing required field; "
+        "allowed: one of support, oppose, neutral",
         "invalid input: 2 problem(s); nothing was scored"]
 
 

@@ -25,6 +25,8 @@ def _nfd_tail(d):
 CASES = [
     ("missing_field", lambda d: d.pop("license"),
      ['$.license: missing required field']),
+    ("missing_label", lambda d: d["mentions"][0].pop("type"),
+     ['$.mentions[0].type: missing required field; allowed: one of PERSON, ORGANIZATION, STATE, GROUP, LOCATION, TIME']),
     ("unknown_field", lambda d: d["mentions"][0].update(colour="red"),
      ['$.mentions[0].colour: unknown field; allowed fields: id, start, end, text, type']),
     ("wrong_type", lambda d: d["mentions"][0].update(start="0"),
