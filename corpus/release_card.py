@@ -58,6 +58,40 @@ def _size_category(n: int) -> str:
     return "1M<n<10M"
 
 
+def _provenance(manifest: Mapping[str, Any]) -> dict[str, int]:
+    """Documents per provenance value over all splits."""
+    out: dict[str, int] = {}
+    for split in SPLITS:
+        for name, n in manifest["counts"][split][DOCUMENTS]["labels"]["provenance"].items():
+            out[name] = out.get(name, 0) + n
+    return out
+
+
+def _language_creators(manifest: Mapping[str, Any]) -> list[str]:
+    """Hub vocabulary: real news is `found`; synthetic articles were written by AI agents."""
+    n = _provenance(manifest)
+    return [name for name, kind in (("found", "news"), ("machine-generated", "synthetic"))
+            if n.get(kind)]
+
+
+def _making(manifest: Mapping[str, Any]) -> str:
+    """The card's plain statement of where the texts and annotations come from."""
+    n = _provenance(manifest)
+    total, synthetic, news = sum(n.values()), n.get("synthetic", 0), n.get("news", 0)
+    parts = []
+    if synthetic:
+        parts.append(f"{synthetic} of the {total} documents are synthetic: wire-style reports of "
+                     "invented events set among real states and institutions, written by AI "
+                     "agents (large language model sessions), with fictional officials")
+    if news:
+        parts.append(f"{news} {'is' if news == 1 else 'are'} real news "
+                     "(`provenance: news`)")
+    return ("; ".join(parts) + ". All annotations were made by AI agents following the "
+            "project's guidelines; no human has reviewed the gold. Scores on synthetic text "
+            "overstate performance on real news: report the `news` documents separately "
+            "where possible, and read the project's DATASHEET.md before use.")
+
+
 def card_yaml(manifest: Mapping[str, Any], spec: Spec) -> dict[str, Any]:
     """The card's YAML header: hub metadata, configs with `version:` and data files, and the
     Features and split sizes of every config under `dataset_info`."""
@@ -77,8 +111,8 @@ def card_yaml(manifest: Mapping[str, Any], spec: Spec) -> dict[str, Any]:
                                   ["data_bytes"], "num_examples": n} for s, _, n in files]})
     documents = sum(manifest["configs"][DOCUMENTS][s]["rows"] for s in SPLITS)
     return {"pretty_name": PRETTY_NAME, "language": ["en"], "license": "other",
-            "license_name": "communique-mixed", "annotations_creators": ["expert-generated"],
-            "language_creators": ["found", "expert-generated"],
+            "license_name": "communique-mixed", "annotations_creators": ["machine-generated"],
+            "language_creators": _language_creators(manifest),
             "multilinguality": ["monolingual"], "size_categories": [_size_category(documents)],
             "source_datasets": ["original"],
             "task_categories": ["token-classification", "text-classification"],
@@ -135,7 +169,8 @@ def _baseline_lines(version: str, record: Mapping[str, Any]) -> list[str]:
         "computed when the version was built and frozen here: later baselines do not change "
         "this card (the communique project's own README tracks the current one). "
         "`baseline.json` holds the full `communique eval score` output of each split, every "
-        "metric and label included.", "",
+        "metric and label included. The baseline's rules and lexicons were developed on train "
+        "and validation only, so the test column is the estimate to quote.", "",
         render(f"v{version}", record), "",
         f"To reproduce, install communique {tool}, check that `communique baseline predict` "
         f"reports the model version `{record['system']}`, and run, with `DATA` the folder of "
@@ -160,7 +195,8 @@ def card_text(manifest: Mapping[str, Any], spec: Spec | None = None,
     first_split = next((s for s in SPLITS if manifest["configs"][DOCUMENTS][s]["file"]), "test")
     lines = [
         "---", header.rstrip("\n"), "---", "",
-        f"# {PRETTY_NAME} v{version}", "", SUMMARY, "",
+        f"# {PRETTY_NAME} v{version}", "", SUMMARY, "", "**How it was made.** " + _making(manifest),
+        "",
         f"Schema version {manifest['schema_version']}; built with communique "
         f"{manifest['tool']['communique']} and pyarrow {manifest['tool']['pyarrow']}. "
         "Offsets are half-open `[start, end)` over Python code points of the NFC text, and "
@@ -171,7 +207,7 @@ def card_text(manifest: Mapping[str, Any], spec: Spec | None = None,
         "",
         "# this version, from a local copy of its folder (one folder per version):",
         f"ds = load_dataset(\"corpus/releases/v{version}\", \"documents\", split=\"{first_split}\")",
-        "# this version, from the hub (each release is tagged there):",
+        "# this version, from the hub once it is published there (each release a tag):",
         f"ds = load_dataset(\"{HUB_REPO}\", \"documents\", split=\"{first_split}\", "
         f"revision=\"v{version}\")",
         "print(ds.info.version)  # " + version,

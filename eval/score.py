@@ -132,7 +132,7 @@ def result_json(tally: Tally, signature: str, ci: Mapping[str, np.ndarray] | Non
             if group:
                 scalar(out["tri_c"], "macro_f1", "macro:events/tri_c", 2)
             scalar(out, "modality_accuracy", "events/modality_accuracy", 0)
-            out["modality_matched_pairs"] = _round(sums["events/modality_accuracy"][1])
+            out["modality_matched_pairs"] = int(round(float(sums["events/modality_accuracy"][1])))
             scalar(out, "modality_macro_f1", "macro:events/modality", 2)
         elif layer == "attributions":
             for part in ATTRIBUTION_PARTS:
@@ -142,7 +142,7 @@ def result_json(tally: Tally, signature: str, ci: Mapping[str, np.ndarray] | Non
             for m in ("holder", "target", "relation"):
                 out[m] = block(f"positions/{m}")
             scalar(out, "stance_accuracy", "positions/stance_accuracy", 0)
-            out["stance_matched_pairs"] = _round(sums["positions/stance_accuracy"][1])
+            out["stance_matched_pairs"] = int(round(float(sums["positions/stance_accuracy"][1])))
             scalar(out, "stance_macro_f1", "macro:positions/stance", 2)
         layers[layer] = out
     return {"signature": signature, "documents": tally.n_docs, "layers": layers}
