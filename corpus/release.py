@@ -160,7 +160,7 @@ def _validate_chunk(task: tuple[int, list[Path], Path, frozenset[str]]
                     if not found:
                         valid.append(obj)
             except InputError as e:
-                unreadable.append(Problem(str(path), "?", "$", str(e).split(": ", 1)[-1]))
+                unreadable += [Problem(place, "?", "$", what) for place, what in e.places]
     finally:
         if gc_was_enabled:
             gc.enable()

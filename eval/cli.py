@@ -24,6 +24,19 @@ def _layers_arg(value: str) -> tuple[str, ...]:
     return names
 
 
+def _count(minimum: int) -> Any:
+    """An argparse type: an integer of at least ``minimum``."""
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            n = None
+        if n is None or n < minimum:
+            raise argparse.ArgumentTypeError(f"found {value!r}; allowed: an integer >= {minimum}")
+        return n
+    return parse
+
+
 def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gold", type=Path, required=True,
                    help="a release folder (with --split), a folder of canonical documents, or "
@@ -41,7 +54,7 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
 def register(subparsers: Any) -> None:
     """Add ``communique eval`` and its subcommands."""
     p = subparsers.add_parser("eval", help="score extraction systems against gold layers",
-                              description="Score predictions on all four layers with exact, "
+                              description="Score predictions on all five layers with exact, "
                                           "written definitions (eval/README.md), intervals, "
                                           "significance tests and a signature.")
     sub = p.add_subparsers(dest="eval_command", metavar="ACTION", required=True)
@@ -52,10 +65,10 @@ def register(subparsers: Any) -> None:
     _add_inputs(s)
     s.add_argument("--pred", type=Path, required=True,
                    help="prediction JSON Lines (or Parquet with the same columns)")
-    s.add_argument("--bootstrap", type=int, default=0, metavar="N",
+    s.add_argument("--bootstrap", type=_count(0), default=0, metavar="N",
                    help="add 95%% intervals from N resamples of documents (e.g. 1000)")
     s.add_argument("--report", type=Path, help="write a self-contained HTML error report here")
-    s.add_argument("--report-docs", type=int, default=50, metavar="N",
+    s.add_argument("--report-docs", type=_count(0), default=50, metavar="N",
                    help="documents shown in the report (default 50; scores use all)")
     s.set_defaults(func=cmd_score)
 
@@ -65,7 +78,7 @@ def register(subparsers: Any) -> None:
     _add_inputs(c)
     c.add_argument("--pred-a", type=Path, required=True, help="predictions of system A")
     c.add_argument("--pred-b", type=Path, required=True, help="predictions of system B")
-    c.add_argument("--samples", type=int, default=1000, metavar="N",
+    c.add_argument("--samples", type=_count(1), default=1000, metavar="N",
                    help="resamples and randomisations (default 1000)")
     c.set_defaults(func=cmd_compare)
 

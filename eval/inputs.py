@@ -110,7 +110,7 @@ def _prediction_rows(path: Path) -> Iterator[tuple[str, Any]]:
         try:
             pf = pq.ParquetFile(path)
         except Exception as e:  # pyarrow raises several types for a broken file
-            raise InputError(f"{path}: not a readable Parquet file ({e})") from None
+            raise InputError([(str(path), f"not a readable Parquet file ({e})")]) from None
         row = 0
         for batch in pf.iter_batches(batch_size=1000):
             for obj in batch.to_pylist():
@@ -156,8 +156,12 @@ def load_predictions(path: Path, gold: Gold, missing: str
             if not found:
                 preds[doc_id] = obj
     except InputError as e:
-        problems.append(str(e))
-    if missing == "error":
+        problems += [Problem(place, "?", "$", what) for place, what in e.places]
+        unreadable = True
+    else:
+        unreadable = False
+    # An unreadable line's document is unknown: reporting documents as missing would mislead.
+    if missing == "error" and not unreadable:
         for doc_id in docs:
             if doc_id not in first:
                 problems.append(Problem(str(path), doc_id, "$", "no prediction line for this gold "

@@ -138,30 +138,42 @@ def document_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 class InputError(Exception):
-    """Input that cannot even be parsed: the message says where and what."""
+    """Input that cannot even be parsed: ``places`` lists each ``(place, what)``, where place
+    is ``file`` or ``file:line``; the message is those, one per line."""
+
+    def __init__(self, places: list[tuple[str, str]]):
+        self.places = list(places)
+        super().__init__("\n".join(f"{place}: {what}" for place, what in self.places))
 
 
 def iter_raw_documents(path: Path, lines: bool | None = None) -> Iterator[tuple[str, Any]]:
     """Yield ``(place, object)`` for each document in a ``.json`` or ``.jsonl`` file, where
-    ``place`` is ``file`` or ``file:line``; ``lines`` forces JSON Lines (default: by suffix).
-    Raises InputError on unreadable JSON."""
+    ``place`` is ``file`` or ``file:line``; ``lines`` forces JSON Lines (default: by suffix). A
+    leading byte order mark is ignored. Raises InputError for unreadable JSON: in JSON Lines,
+    after yielding every readable line, naming every unreadable one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+        raise InputError([(str(path), f"not UTF-8 text (byte {e.start}: {e.reason})")]) from None
     except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+        raise InputError([(str(path), f"cannot read ({e.strerror})")]) from None
     if lines or (lines is None and path.suffix == ".jsonl"):
+        bad: list[tuple[str, str]] = []
         # split("\n"), not splitlines(): U+2028 and friends may stand inside a JSON string.
         for lineno, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:
-                yield f"{path}:{lineno}", json.loads(line)
+                obj = json.loads(line)
             except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{lineno}: invalid JSON: {e.msg} at column {e.colno}")
+                bad.append((f"{path}:{lineno}", f"invalid JSON: {e.msg} at column {e.colno}"))
+                continue
+            yield f"{path}:{lineno}", obj
+        if bad:
+            raise InputError(bad)
     else:
         try:
             yield str(path), json.loads(text)
         except json.JSONDecodeError as e:
-            raise InputError(f"{path}: invalid JSON: {e.msg} at line {e.lineno} column {e.colno}")
+            raise InputError([(str(path), f"invalid JSON: {e.msg} at line {e.lineno} column "
+                                          f"{e.colno}")]) from None

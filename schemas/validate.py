@@ -59,10 +59,20 @@ def _json_path(parts: Iterable[Any]) -> str:
     return out
 
 
+def _strict_integer(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 184.0 as an integer; an offset or count written so is a writer's bug.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_StrictValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
+
+
 @functools.cache
-def _validator(kind: str) -> jsonschema.Draft202012Validator:
+def _validator(kind: str) -> Any:
     schema = document_schema() if kind == "document" else prediction_schema()
-    return jsonschema.Draft202012Validator(schema)
+    return _StrictValidator(schema)
 
 
 @functools.cache
@@ -108,7 +118,9 @@ def _schema_problems(obj: Any, kind: str, place: str, doc_id: str) -> list[Probl
             msg = f"found {_show(e.instance)}; allowed: one of {', '.join(map(str, e.validator_value))}"
         elif v == "type":
             want = e.validator_value if isinstance(e.validator_value, str) else " or ".join(e.validator_value)
-            msg = f"found {_type_name(e.instance)} {_show(e.instance)}; allowed: {want}"
+            found = "null" if e.instance is None else \
+                f"{_type_name(e.instance)} {_show(e.instance)}"
+            msg = f"found {found}; allowed: {want}"
         elif v == "pattern":
             msg = f"found {_show(e.instance)}; allowed: a string matching {e.validator_value}"
         elif v == "minimum":
@@ -142,6 +154,7 @@ class _Checker:
         self.spec, self.place, self.doc_id, self.text = spec, place, doc_id, text
         self.prediction = prediction
         self.problems: list[Problem] = []
+        self.absent: frozenset[str] = frozenset()  # layers a prediction line leaves out
 
     def add(self, path: str, msg: str) -> None:
         self.problems.append(Problem(self.place, self.doc_id, path, msg))
@@ -182,6 +195,10 @@ class _Checker:
     def ref(self, path: str, value: Any, targets: Mapping[str, int], layer: str) -> bool:
         if value is None or not isinstance(value, str):
             return False
+        if value not in targets and layer in self.absent:
+            self.add(path, f"found {_show(value)}, but this line predicts no {layer}; allowed: "
+                           f"an id of {layer} predicted on the same line")
+            return False
         if value not in targets:
             some = ", ".join(list(targets)[:8]) + (", …" if len(targets) > 8 else "")
             self.add(path, f"found {_show(value)}, which is no id in {layer}; allowed: an id of "
@@ -194,6 +211,8 @@ class _Checker:
         actor_types = set(spec.actor_types)
         mention_types = set(spec.labels["mention_type"].names)
         ids = {layer: self.unique_ids(obj, layer) for layer in LAYERS}
+        if self.prediction:
+            self.absent = frozenset(layer for layer in LAYERS if obj.get(layer) is None)
         mentions = {x["id"]: x for _, x in _dicts(obj, "mentions") if isinstance(x.get("id"), str)}
 
         for i, m in _dicts(obj, "mentions"):
@@ -370,7 +389,7 @@ def check_paths(paths: Iterable[str | Path], spec: Spec | None = None, *,
                 else:
                     docs.append(obj if raw else Document.from_dict(obj))
         except InputError as e:
-            problems.append(Problem(str(path), "?", "$", str(e).split(": ", 1)[-1]))
+            problems += [Problem(place, "?", "$", what) for place, what in e.places]
     if not files:
         problems.append(Problem(", ".join(map(str, paths)) or "<none>", "?", "$",
                                 "found no .json or .jsonl document files; allowed: files or "
@@ -400,20 +419,20 @@ def check_predictions(path: str | Path, gold: Mapping[str, Document],
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     try:
-        rows = list(iter_raw_documents(Path(path), lines=True))
+        for place, obj in iter_raw_documents(Path(path), lines=True):
+            found = validate_prediction(obj, gold, place, spec)
+            doc_id = obj.get("id") if isinstance(obj, dict) else None
+            if isinstance(doc_id, str):
+                if doc_id in seen:
+                    found.append(Problem(place, doc_id, "$.id", f"found {_show(doc_id)} again "
+                                         f"(first at {seen[doc_id]}); allowed: one line per "
+                                         "document"))
+                seen.setdefault(doc_id, place)
+            if found:
+                problems += found
+            else:
+                preds.append(Prediction.from_dict(obj, gold[doc_id].text))
     except InputError as e:
-        return [], [Problem(str(path), "?", "$", str(e).split(": ", 1)[-1])]
-    for place, obj in rows:
-        found = validate_prediction(obj, gold, place, spec)
-        doc_id = obj.get("id") if isinstance(obj, dict) else None
-        if isinstance(doc_id, str):
-            if doc_id in seen:
-                found.append(Problem(place, doc_id, "$.id", f"found {_show(doc_id)} again (first at "
-                                     f"{seen[doc_id]}); allowed: one line per document"))
-            seen.setdefault(doc_id, place)
-        if found:
-            problems += found
-        else:
-            preds.append(Prediction.from_dict(obj, gold[doc_id].text))
+        problems += [Problem(place, "?", "$", what) for place, what in e.places]
     return preds, problems
 

@@ -283,3 +283,49 @@ def test_compare_when_one_system_predicts_a_label_no_one_else_has(capsys, tmp_pa
     assert delta["mentions/strict"] == pytest.approx(7 / 8 - 1)
     assert delta["mentions/type"] == pytest.approx(7 / 8 - 1)
     assert delta["mentions/exact"] == 0  # boundaries only: the type does not count
+
+
+def test_every_unreadable_line_is_named_and_no_document_is_called_missing(data, capsys, tmp_path):
+    """Unreadable JSON lines do not stop the reading: each is reported with its line, the
+    readable lines are still checked, and no gold document is reported as missing (its line
+    may be one of the unreadable ones). A byte order mark is ignored."""
+    root, pairs = data
+    lines = (root / "pred.jsonl").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2][:-1]          # truncated
+    lines[5] = "{not json"
+    bad_doc = json.loads(lines[7])
+    bad_doc["mentions"][0]["type"] = "COUNTRY"
+    lines[7] = json.dumps(bad_doc)
+    path = tmp_path / "broken.jsonl"
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    for argv in (["eval", "score", "--gold", root / "gold", "--pred", path],
+                 ["validate", "--predictions", path, "--gold", root / "gold"]):
+        code = main(list(map(str, argv)))
+        out, err = capsys.readouterr()
+        assert code == 2, argv
+        errors = err.splitlines()
+        assert [e.split(": ?: $: invalid JSON: ")[0] for e in errors if "invalid JSON" in e] \
+            == [f"{path}:3", f"{path}:6"], errors
+        assert [e for e in errors if "COUNTRY" in e] == [
+            f"{path}:8: {bad_doc['id']}: $.mentions[0].type: found \"COUNTRY\"; allowed: one of "
+            "PERSON, ORGANIZATION, STATE, GROUP, LOCATION, TIME"], errors
+        assert not any("no prediction line" in e for e in errors)
+    # a byte order mark alone is no problem
+    bom = tmp_path / "bom.jsonl"
+    bom.write_text("\ufeff" + (root / "pred.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run(capsys, "score", "--gold", root / "gold", "--pred", bom)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("argv", [
+    ["score", "--gold", "g", "--pred", "p", "--report-docs", "-1"],
+    ["score", "--gold", "g", "--pred", "p", "--bootstrap", "-5"],
+    ["compare", "--gold", "g", "--pred-a", "a", "--pred-b", "b", "--samples", "0"],
+])
+def test_counts_are_checked_before_anything_runs(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["eval", *argv])
+    assert e.value.code == 2
+    minimum = 1 if "--samples" in argv else 0
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"found {argv[-1]!r}; allowed: an integer >= {minimum}")

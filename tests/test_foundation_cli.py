@@ -66,7 +66,7 @@ def test_validate_predictions(tmp_path):
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"{preds}:2: nope: $.id: found \"nope\", which is no document of the gold set; allowed: the id of a gold document",
-        f"{preds}:3: mini-0001: $.events[0].arguments[0].mention_id: found \"q\", which is no id in mentions; allowed: an id of mentions (none defined)",
+        f"{preds}:3: mini-0001: $.events[0].arguments[0].mention_id: found \"q\", but this line predicts no mentions; allowed: an id of mentions predicted on the same line",
         f"{preds}:3: mini-0001: $.id: found \"mini-0001\" again (first at {preds}:1); allowed: one line per document",
         f"invalid: 3 problem(s) in {preds}",
     ]

@@ -29,6 +29,8 @@ CASES = [
      ['$.mentions[0].type: missing required field; allowed: one of PERSON, ORGANIZATION, STATE, GROUP, LOCATION, TIME']),
     ("unknown_field", lambda d: d["mentions"][0].update(colour="red"),
      ['$.mentions[0].colour: unknown field; allowed fields: id, start, end, text, type']),
+    ("integral_float", lambda d: d["mentions"][0].update(start=0.0),
+     ['$.mentions[0].start: found number 0.0; allowed: integer']),
     ("wrong_type", lambda d: d["mentions"][0].update(start="0"),
      ['$.mentions[0].start: found string "0"; allowed: integer']),
     ("bad_label", lambda d: d["mentions"][1].update(type="COUNTRY"),
