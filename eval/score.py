@@ -181,6 +181,15 @@ def _rows(result: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def coverage_notes(result: Mapping[str, Any]) -> list[str]:
+    """One line per layer scored on fewer documents than the gold has: lines that leave a layer
+    out are not scored on it, which a reader of the scores must know."""
+    total = result["documents"]
+    return [f"note: {layer} scored on {out['documents']} of {total} documents; the other "
+            f"prediction lines leave {layer} out (not predicted, not scored)"
+            for layer, out in result["layers"].items() if out.get("documents", total) < total]
+
+
 def render_table(result: Mapping[str, Any]) -> str:
     """A plain-text table of the headline numbers (percent), signature last."""
     rows = [("layer", "metric", "P", "R", "F1")] + _rows(result)
@@ -188,11 +197,15 @@ def render_table(result: Mapping[str, Any]) -> str:
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
                        enumerate(zip(r, widths, strict=True))) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + f"\n\nsignature: {result['signature']}"
+    notes = coverage_notes(result)
+    return "\n".join(lines + ([""] + notes if notes else [])) + \
+        f"\n\nsignature: {result['signature']}"
 
 
 def render_markdown(result: Mapping[str, Any]) -> str:
     """A Markdown table of the headline numbers (percent), signature last."""
     lines = ["| layer | metric | P | R | F1 |", "|---|---|---:|---:|---:|"]
     lines += [f"| {' | '.join(r)} |" for r in _rows(result)]
-    return "\n".join(lines) + f"\n\nSignature: `{result['signature']}`"
+    notes = coverage_notes(result)
+    return "\n".join(lines + ([""] + [n[0].upper() + n[1:] + "." for n in notes] if notes else [])) \
+        + f"\n\nSignature: `{result['signature']}`"

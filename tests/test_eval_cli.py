@@ -329,3 +329,22 @@ def test_counts_are_checked_before_anything_runs(argv, capsys):
     minimum = 1 if "--samples" in argv else 0
     assert capsys.readouterr().err.splitlines()[-1].endswith(
         f"found {argv[-1]!r}; allowed: an integer >= {minimum}")
+
+
+def test_a_layer_left_out_of_some_lines_is_named_under_the_table(data, capsys, tmp_path):
+    root, pairs = data
+    rows = [dict(p) for _, p in pairs]
+    for row in rows[:2]:
+        del row["events"]
+    write_jsonl(tmp_path / "some.jsonl", rows)
+    for fmt, note in (("table", "note: events scored on 10 of 12 documents; the other prediction "
+                                "lines leave events out (not predicted, not scored)"),
+                      ("markdown", "Note: events scored on 10 of 12 documents; the other "
+                                   "prediction lines leave events out (not predicted, not "
+                                   "scored).")):
+        code, out, err = run(capsys, "score", "--gold", root / "gold", "--pred",
+                             tmp_path / "some.jsonl", "--format", fmt)
+        assert code == 0, err
+        assert [line for line in out.splitlines() if "scored on" in line] == [note]
+    code, out, err = run(capsys, "score", "--gold", root / "gold", "--pred", root / "pred.jsonl")
+    assert "scored on" not in out
