@@ -62,6 +62,12 @@ def _round(x: float) -> float:
     return round(float(x), 6)
 
 
+def _count(x: float) -> int | float:
+    """A count: an integer when whole (most are), else rounded (soft matching counts halves)."""
+    value = _round(x)
+    return int(value) if value.is_integer() else value
+
+
 def _prf_block(values: np.ndarray, sums: np.ndarray | None, ci: np.ndarray | None
                ) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -70,8 +76,8 @@ def _prf_block(values: np.ndarray, sums: np.ndarray | None, ci: np.ndarray | Non
         if ci is not None:
             out[f"{name}_ci"] = [_round(ci[i][0]), _round(ci[i][1])]
     if sums is not None:
-        out["pred"] = _round(sums[1])
-        out["gold"] = _round(sums[3])
+        out["pred"] = _count(sums[1])
+        out["gold"] = _count(sums[3])
     return out
 
 

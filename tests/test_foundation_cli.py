@@ -132,3 +132,26 @@ def test_regression_jsonl_with_line_separator_inside_a_string(tmp_path):
     write_jsonl(path, [doc])
     done = run("validate", str(path))
     assert done.returncode == 0, done.stderr
+
+
+def test_validate_predictions_against_a_release_folder(tmp_path):
+    from communique.corpus.release import latest_release
+
+    release = latest_release(ROOT / "corpus" / "releases")
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({"id": "cmq-22aa667baa49", "mentions": []}) + "\n"
+                     + json.dumps({"id": "cmq-22aa667baa49x", "mentions": []}) + "\n",
+                     encoding="utf-8")
+    done = run("validate", "--predictions", str(preds), "--gold", str(release))
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == (
+        f"{preds}:2: cmq-22aa667baa49x: $.id: found \"cmq-22aa667baa49x\", which is no document "
+        "of the gold set; allowed: the id of a gold document")
+    preds.write_text(json.dumps({"id": "cmq-22aa667baa49", "mentions": []}) + "\n",
+                     encoding="utf-8")
+    done = run("validate", "--predictions", str(preds), "--gold", str(release))
+    assert done.returncode == 0, done.stderr
+    from communique.corpus.release import read_manifest
+
+    n = sum(v["rows"] for v in read_manifest(release)["configs"]["documents"].values())
+    assert done.stdout == f"valid: 1 prediction line(s) in {preds} against {n} gold document(s)\n"

@@ -62,12 +62,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not gold_paths:
             print("validate --predictions needs the gold documents: --gold PATH", file=sys.stderr)
             return EXIT_INVALID
-        gold = check_paths(gold_paths)
-        if gold.problems:
-            _print_problems(gold.problems)
-            print(f"invalid gold: {len(gold.problems)} problem(s)", file=sys.stderr)
-            return EXIT_INVALID
-        by_id = {d.id: d for d in gold.documents}
+        from communique.schemas.io import RELEASE_MARKER, iter_release_documents
+        from communique.schemas.model import Document
+
+        # A release folder gives the documents of all its splits (texts must not be withheld).
+        releases = [p for p in gold_paths if (p / RELEASE_MARKER).is_file()]
+        by_id: dict[str, Document] = {}
+        for release in releases:
+            for place, _, doc in iter_release_documents(release):
+                if doc["text"] is None:
+                    print(f"{place}: {doc['id']}: $.text: found null (withheld); allowed: a "
+                          "release with its texts (`communique release rehydrate`)",
+                          file=sys.stderr)
+                    return EXIT_INVALID
+                by_id[doc["id"]] = Document.from_dict(doc)
+        folders = [p for p in gold_paths if p not in releases]
+        if folders or not releases:
+            gold = check_paths(folders)
+            if gold.problems:
+                _print_problems(gold.problems)
+                print(f"invalid gold: {len(gold.problems)} problem(s)", file=sys.stderr)
+                return EXIT_INVALID
+            by_id.update((d.id, d) for d in gold.documents)
         preds, problems = check_predictions(args.predictions, by_id)
         if problems:
             _print_problems(problems)
@@ -164,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path,
                    help=f"files (.json, .jsonl) or folders; default {DEFAULT_CORPUS}")
     p.add_argument("--predictions", type=Path, help="a prediction JSON Lines file to check")
-    p.add_argument("--gold", type=Path, nargs="+", help="gold documents the predictions refer to")
+    p.add_argument("--gold", type=Path, nargs="+",
+                   help="gold documents the predictions refer to: files, folders or release "
+                        "folders")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("summary", help="per-layer counts and label distributions")
