@@ -61,6 +61,11 @@ def score_split(release: Path, split: str, bootstrap: int = BOOTSTRAP) -> dict[s
 RESULTS_FILE = "baseline.json"
 
 
+def dumps_record(record: Mapping[str, Any]) -> str:
+    """The text of ``baseline.json``."""
+    return json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+
+
 def score_release(release: Path, bootstrap: int = BOOTSTRAP) -> dict[str, Any]:
     """The baseline's record for ``release``: its model version, the bootstrap settings, and the
     `eval score` JSON of every split in SPLITS that has documents. This is `baseline.json` in a

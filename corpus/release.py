@@ -459,8 +459,9 @@ def write_release(folder: Path, version: str, documents: Iterable[tuple[str, Any
     if baseline is not None:
         record = _baseline_record(folder, manifest, baseline)
         manifest["baseline"] = record["system"]
-        atomic_write_text(folder / BASELINE, json.dumps(record, indent=1, ensure_ascii=False)
-                          + "\n")
+        from communique.baseline.results import dumps_record
+
+        atomic_write_text(folder / BASELINE, dumps_record(record))
     atomic_write_text(folder / CARD, card_text(manifest, spec, record))
     atomic_write_text(folder / CROISSANT, json.dumps(croissant_json(manifest, spec),
                                                      indent=2, ensure_ascii=False) + "\n")
