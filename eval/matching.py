@@ -84,6 +84,26 @@ def equal_key_pairs(gold_key: np.ndarray, pred_key: np.ndarray
     return gi, pi
 
 
+def equal_key_matching(gold_key: np.ndarray, pred_key: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """A one-to-one matching of rows with equal keys (from ``dense_key``): the k-th gold row
+    of a key (in row order) with its k-th predicted row, so a key pairs min(gold, predicted)
+    times, the multiset intersection ``multiset_tp`` counts. Ordered by gold row."""
+    ranked = []
+    for key in (gold_key, pred_key):
+        order = np.argsort(key, kind="stable")
+        ordered = key[order].astype(np.int64)
+        rank = np.arange(len(key)) - np.searchsorted(ordered, ordered, "left")
+        ranked.append((order, ordered, rank))
+    width = max(len(gold_key), len(pred_key)) + 1
+    (go, gk, gr), (po, pk, pr) = ranked
+    _, at_g, at_p = np.intersect1d(gk * width + gr, pk * width + pr, assume_unique=True,
+                                   return_indices=True)
+    gi, pi = go[at_g].astype(np.int64), po[at_p].astype(np.int64)
+    first = np.argsort(gi, kind="stable")
+    return gi[first], pi[first]
+
+
 def overlap_pairs(g_doc: np.ndarray, g_start: np.ndarray, g_end: np.ndarray,
                   p_doc: np.ndarray, p_start: np.ndarray, p_end: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:

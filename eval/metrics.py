@@ -16,7 +16,8 @@ import numpy as np
 from communique.schemas.spec import load_spec
 
 from .columns import Side
-from .matching import TokenIndex, assign, dense_key, equal_key_pairs, multiset_tp, overlap_pairs
+from .matching import (TokenIndex, assign, dense_key, equal_key_matching, equal_key_pairs,
+                       multiset_tp, overlap_pairs)
 
 SCHEMES = ("strict", "exact", "partial", "type")
 # Lexicographic weights for the mention matching: credit first, then exact matches, then the
@@ -33,7 +34,9 @@ class Tally:
     ``(n_docs, 5)`` rows ``[cor, inc, par, mis, spu]``, ``docs`` each scored layer's document
     mask, and ``detail`` (only when asked for) matched pairs ``(gold rows, predicted rows,
     correct)`` for the report: mentions under the strict and type schemes, events' Tri-C pairs
-    (correct: same modality) and positions' relation pairs (correct: same stance)."""
+    (correct: same modality), attributions' exact relation pairs (all correct) and overlap
+    relation pairs (correct: every part exact), and positions' relation pairs (correct: same
+    stance)."""
 
     n_docs: int
     prf: dict[str, np.ndarray] = field(default_factory=dict)
@@ -333,8 +336,9 @@ def _both_absent_or_overlap(tokens: TokenIndex, doc, gs, ge, ps, pe) -> np.ndarr
 
 
 def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
-                       tokens: TokenIndex) -> None:
-    """Cue, source and content, exact and by token overlap; whole relations both ways."""
+                       tokens: TokenIndex, keep_detail: bool = False) -> None:
+    """Cue, source and content, exact and by token overlap; whole relations both ways.
+    ``keep_detail`` keeps the relation pairs of both matchings for the report."""
     n = tally.n_docs
     sides = []
     for side in (gold, pred):
@@ -351,7 +355,8 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
             np.zeros(0, dtype=np.int64)
         parent = A["parent"][rows]
         sides.append({
-            "doc": A["doc"][rows], "cs": A["cue_start"][rows], "ce": A["cue_end"][rows],
+            "row": rows, "doc": A["doc"][rows],
+            "cs": A["cue_start"][rows], "ce": A["cue_end"][rows],
             "ss": np.where(has_src, start[safe], -1), "se": np.where(has_src, end[safe], -1),
             "parent": np.where(parent >= 0, renum[np.maximum(parent, 0)], -1),
             "f_attr": renum[F["attribution"][frag]], "f_index": F["index"][frag],
@@ -412,7 +417,9 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
     parent_cc = [np.where(s["parent"] >= 0, cc[np.maximum(s["parent"], 0)] if len(cc) else -1, -1)
                  for s, cc in ((g, cc_g), (p, cc_p))]
     rel_g, rel_p = _joint((cs_g, cs_p), tuple(parent_cc))
-    tally.prf["attributions/relation/exact"] = _by_keys(n, rel_g, g["doc"], rel_p, p["doc"])
+    egi, epi = equal_key_matching(rel_g, rel_p)
+    tally.prf["attributions/relation/exact"] = _counts(
+        n, np.bincount(g["doc"][egi], minlength=n).astype(float), p["doc"], g["doc"])
     gi, pi = cgi[cov > 0], cpi[cov > 0]
     doc = g["doc"][gi]
     overlapping = uniq[c_ov > 0]
@@ -425,9 +432,23 @@ def score_attributions(tally: Tally, gold: Side, pred: Side, mask: np.ndarray,
                                      p["pce"][pi])
     keep = content_ok & src_ok & par_ok
     gi, pi = gi[keep], pi[keep]
-    matched = assign(gi, pi, np.ones(len(gi)))
+    # The score is the maximum cardinality. Among those matchings, one covering every row of
+    # the exact matching (one exists: augmenting paths from it never uncover a row), keeping
+    # its pairs where it can, so that the report's verdicts agree with both counts.
+    in_g = np.zeros(len(g["doc"]))
+    in_g[egi] = 1
+    in_p = np.zeros(len(p["doc"]))
+    in_p[epi] = 1
+    exact_pair = np.isin(gi * width + pi, egi * width + epi)
+    matched = assign(gi, pi, _K * _K + _K * (in_g[gi] + in_p[pi]) + exact_pair)
     tp = np.bincount(g["doc"][gi[matched]], minlength=n).astype(float)
     tally.prf["attributions/relation/overlap"] = _counts(n, tp, p["doc"], g["doc"])
+    if keep_detail:
+        tally.detail["attributions/relation/exact"] = (
+            g["row"][egi], p["row"][epi], np.ones(len(egi), dtype=bool))
+        gi, pi = gi[matched], pi[matched]
+        tally.detail["attributions/relation/overlap"] = (
+            g["row"][gi], p["row"][pi], rel_g[gi] == rel_p[pi])
     tally.docs["attributions"] = mask
 
 

@@ -173,10 +173,6 @@ def _span_text(text: str, span: Mapping[str, Any] | None) -> str:
     return "—" if span is None else _e(text[span["start"]:span["end"]])
 
 
-def _overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    return a["start"] < b["end"] and b["start"] < a["end"]
-
-
 def _pairs(tally: Tally, key: str, g_base: int, n_gold: int, p_base: int
            ) -> dict[int, tuple[int, bool]]:
     """The scorer's matched pairs of one document: gold index → (predicted index, correct)."""
@@ -251,45 +247,73 @@ def _positions_table(doc: Mapping[str, Any], pred: Mapping[str, Any],
             "<th>target</th><th>verdict</th></tr>" + "".join(rows) + "</table>") if rows else ""
 
 
-def _attributions_table(doc: Mapping[str, Any], pred: Mapping[str, Any]) -> str:
+def _attribution_parts(t: Mapping[str, Any], mentions: Mapping[str, Any],
+                       by_id: Mapping[str, Any]) -> dict[str, Any]:
+    """What the scorer's exact relation compares, per part: cue and content offsets, the
+    source mention's offsets, the parent's (cue, content); None where absent."""
+
+    def own(a: Mapping[str, Any]) -> tuple:
+        return ((a["cue"]["start"], a["cue"]["end"]),
+                tuple((c["start"], c["end"]) for c in a["content"]))
+
+    src = mentions.get(t["source_id"]) if t.get("source_id") is not None else None
+    parent = by_id.get(t["parent_id"]) if t.get("parent_id") is not None else None
+    cue, content = own(t)
+    return {"cue": cue, "source": None if src is None else (src["start"], src["end"]),
+            "content": content, "parent": None if parent is None else own(parent)}
+
+
+def _attributions_table(doc: Mapping[str, Any], pred: Mapping[str, Any],
+                        exact: Mapping[int, tuple[int, bool]],
+                        overlap: Mapping[int, tuple[int, bool]]) -> str:
+    """Gold attributions with their verdict (the scorer's exact relation pairs, else its
+    token-overlap relation pairs with the parts that are not exact, else missed), then
+    spurious predictions. The parent column shows the parent's cue."""
     text = doc["text"]
     gm = {m["id"]: m for m in doc["mentions"]}
     pm = {m["id"]: m for m in pred.get("mentions") or []}
+    ga = list(doc["attributions"])
     pa = list(pred.get("attributions") or [])
+    g_by_id, p_by_id = {a["id"]: a for a in ga}, {a["id"]: a for a in pa}
+    used = {p for p, _ in exact.values()} | {p for p, _ in overlap.values()}
 
-    def parts(t: Mapping[str, Any], mentions: Mapping[str, Any]):
-        src = mentions.get(t["source_id"]) if t.get("source_id") else None
-        return ((t["cue"]["start"], t["cue"]["end"]),
-                tuple((c["start"], c["end"]) for c in t["content"]),
-                (src["start"], src["end"]) if src else None)
+    def content_text(t: Mapping[str, Any]) -> str:
+        return " … ".join(_span_text(text, c) for c in t["content"])
 
-    rows, used = [], set()
-    for t in doc["attributions"]:
-        key = parts(t, gm)
-        exact = [i for i, p in enumerate(pa) if i not in used and parts(p, pm) == key]
-        near = [i for i, p in enumerate(pa) if i not in used and _overlaps(p["cue"], t["cue"])
-                and any(_overlaps(a, b) for a in p["content"] for b in t["content"])]
-        if exact:
-            used.add(exact[0])
-            verdict = '<span class="ok">cue, content and source exact</span>'
-        elif near:
-            used.add(near[0])
-            verdict = '<span class="half">cue and content overlap</span>'
+    def cells(t: Mapping[str, Any], mentions: Mapping[str, Any],
+              by_id: Mapping[str, Any]) -> dict[str, str]:
+        src = mentions.get(t["source_id"]) if t.get("source_id") is not None else None
+        parent = by_id.get(t["parent_id"]) if t.get("parent_id") is not None else None
+        return {"source": _span_text(text, src), "cue": _span_text(text, t["cue"]),
+                "content": content_text(t),
+                "parent": _span_text(text, None if parent is None else parent["cue"])}
+
+    def row(side: str, c: Mapping[str, str], verdict: str) -> str:
+        return (f"<tr><td>{side}</td><td>{c['source']}</td><td>{c['cue']}</td>"
+                f"<td>{c['content']}</td><td>{c['parent']}</td><td>{verdict}</td></tr>")
+
+    rows = []
+    for k, t in enumerate(ga):
+        if k in exact:
+            verdict = '<span class="ok">relation exact</span>'
+        elif k in overlap:
+            q = pa[overlap[k][0]]
+            mine = _attribution_parts(t, gm, g_by_id)
+            theirs = _attribution_parts(q, pm, p_by_id)
+            shown = cells(q, pm, p_by_id)
+            if theirs["parent"] is not None:
+                shown["parent"] += "”: “" + content_text(p_by_id[q["parent_id"]])
+            differ = [f"{part} (predicted “{shown[part]}”)" if theirs[part] is not None else
+                      f"{part} (predicted none)" for part in ("cue", "source", "content", "parent")
+                      if mine[part] != theirs[part]]
+            verdict = ('<span class="half">relation overlap only; differs: '
+                       f'{", ".join(differ)}</span>')
         else:
             verdict = '<span class="bad">missed</span>'
-        src = gm.get(t["source_id"]) if t.get("source_id") else None
-        content = " … ".join(_span_text(text, c) for c in t["content"])
-        rows.append(f"<tr><td>gold</td><td>{_span_text(text, src)}</td>"
-                    f"<td>{_span_text(text, t['cue'])}</td><td>{content}</td>"
-                    f"<td>{_e(t['parent_id'] or '—')}</td><td>{verdict}</td></tr>")
-    for i, p in enumerate(pa):
+        rows.append(row("gold", cells(t, gm, g_by_id), verdict))
+    for i, q in enumerate(pa):
         if i not in used:
-            src = pm.get(p["source_id"]) if p.get("source_id") else None
-            content = " … ".join(_span_text(text, c) for c in p["content"])
-            rows.append(f"<tr><td>pred</td><td>{_span_text(text, src)}</td>"
-                        f"<td>{_span_text(text, p['cue'])}</td><td>{content}</td>"
-                        f"<td>{_e(p.get('parent_id') or '—')}</td>"
-                        "<td><span class=\"bad\">spurious</span></td></tr>")
+            rows.append(row("pred", cells(q, pm, p_by_id), '<span class="bad">spurious</span>'))
     return ("<table class=\"rel\"><tr><th>side</th><th>source</th><th>cue</th><th>content</th>"
             "<th>parent</th><th>verdict</th></tr>" + "".join(rows) + "</table>") if rows else ""
 
@@ -300,8 +324,8 @@ def render_report(gold_docs: Sequence[Mapping[str, Any]],
     """The whole report as one HTML string."""
     shown = list(gold_docs[:max_docs])
     sub, _, _, _ = score_documents(((d, preds.get(d["id"])) for d in shown),
-                                   layers=[k for k in ("mentions", "events", "positions")
-                                           if k in result["layers"]],
+                                   layers=[k for k in ("mentions", "events", "attributions",
+                                                       "positions") if k in result["layers"]],
                                    keep_detail=True)
     layers = result["layers"]
     bars = []
@@ -320,7 +344,7 @@ def render_report(gold_docs: Sequence[Mapping[str, Any]],
         body.append("<h2>Event types: confusion matrix</h2>" + _matrix_svg(types, matrix))
     body.append(f"<h2>Documents ({len(shown)} of {len(gold_docs)})</h2>"
                 f"<p class=\"legend\">Mention verdicts: {legend}</p>")
-    bases = {k: [0, 0] for k in ("mentions", "events", "positions")}
+    bases = {k: [0, 0] for k in ("mentions", "events", "attributions", "positions")}
     for doc in shown:
         pred = preds.get(doc["id"]) or {}
         body.append(f"<h3>{_e(doc['id'])}{' — ' + _e(doc['title']) if doc.get('title') else ''}</h3>")
@@ -337,7 +361,12 @@ def render_report(gold_docs: Sequence[Mapping[str, Any]],
                            bases["events"][1])
             body.append("<p><b>Events</b></p>" + _events_table(doc, pred, pairs))
         if "attributions" in layers and pred.get("attributions") is not None:
-            body.append("<p><b>Attributions</b></p>" + _attributions_table(doc, pred))
+            g_base, p_base = bases["attributions"]
+            exact, overlap = (_pairs(sub, f"attributions/relation/{m}", g_base,
+                                     len(doc["attributions"]), p_base)
+                              for m in ("exact", "overlap"))
+            body.append("<p><b>Attributions</b></p>"
+                        + _attributions_table(doc, pred, exact, overlap))
         if "positions" in layers and pred.get("positions") is not None:
             pairs = _pairs(sub, "positions/relation", bases["positions"][0],
                            len(doc["positions"]), bases["positions"][1])

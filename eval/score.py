@@ -42,7 +42,7 @@ def score_sides(gold: Side, pred: Side, texts: Sequence[str], layers: Iterable[s
         elif layer == "events":
             score_events(tally, gold, pred, mask, ents, keep_detail)
         elif layer == "attributions":
-            score_attributions(tally, gold, pred, mask, tokens)
+            score_attributions(tally, gold, pred, mask, tokens, keep_detail)
         elif layer == "positions":
             score_positions(tally, gold, pred, mask, tokens, ents, keep_detail)
     return tally
