@@ -48,6 +48,27 @@ class TaskAnnotations:
     cancelled: int = 0
     problems: list[PullProblem] = field(default_factory=list)
     no_gold_reason: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def annotation_warnings(where: str, doc: Document, results: Any) -> list[str]:
+    """What in a valid annotation is probably a slip: an empty submission, and actors of one
+    document with the same name (a mention whose Actor field was left empty, or the name typed
+    differently, makes an actor of its own)."""
+    out = []
+    if not results:
+        out.append(f"{where}: no regions at all; the document is pulled with empty layers")
+    by_name: dict[str, list[str]] = {}
+    for actor in doc.actors:
+        by_name.setdefault(actor.name.casefold(), []).append(actor.id)
+    for ids in by_name.values():
+        if len(ids) > 1:
+            names = ", ".join(f"{a.id} {a.name!r} ({len(a.mention_ids)} mention(s))"
+                              for a in doc.actors if a.id in ids)
+            out.append(f"{where}: actors {names} have the same name; if they are one actor, "
+                       "type its name in the Actor field of each of its regions (two audiences "
+                       "named \"reporters\" are two actors, rule C3)")
+    return out
 
 
 def convert_task(task: Any, spec: Spec | None = None) -> TaskAnnotations:
@@ -96,6 +117,8 @@ def convert_task(task: Any, spec: Spec | None = None) -> TaskAnnotations:
         out.problems += problems
         if doc is not None:
             out.by_annotator[who] = doc
+            out.warnings += annotation_warnings(f"task {task_id} ({doc_id}), annotation {aid}",
+                                                doc, a.get("result"))
     truth = [(who, a) for who, a in chosen.items() if a.get("ground_truth")]
     if len(truth) > 1:
         out.problems.append(PullProblem(task_id, doc_id, truth[1][1].get("id"), None,
@@ -134,12 +157,14 @@ class PullSummary:
     annotators: Counter = field(default_factory=Counter)
     no_gold: Counter = field(default_factory=Counter)
     problems: list[PullProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"tasks": self.tasks, "annotations": self.annotations,
                 "cancelled_skipped": self.cancelled, "converted": self.converted,
                 "gold_documents": self.gold, "annotators": dict(sorted(self.annotators.items())),
-                "no_gold": dict(sorted(self.no_gold.items())), "problems": len(self.problems)}
+                "no_gold": dict(sorted(self.no_gold.items())), "problems": len(self.problems),
+                "warnings": list(self.warnings)}
 
     def lines(self) -> list[str]:
         out = [f"{self.tasks} task(s), {self.annotations} annotation(s): {self.converted} "
@@ -148,7 +173,7 @@ class PullSummary:
                + "".join(f"; no gold for {n} task(s): {why}" for why, n in self.no_gold.items()),
                "annotators: " + (", ".join(f"{who} ({n})" for who, n in
                                            sorted(self.annotators.items())) or "none")]
-        return out
+        return out + [f"warning: {w}" for w in self.warnings]
 
 
 def _atomic_dir(target: Path) -> tuple[Path, Any]:
@@ -177,6 +202,7 @@ class _TaskOutcome:
     gold: bool
     no_gold_reason: str | None
     problems: tuple[PullProblem, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def _convert_batch(tasks: list[Any], tmp: Path | None) -> list[_TaskOutcome]:
@@ -195,7 +221,7 @@ def _convert_batch(tasks: list[Any], tmp: Path | None) -> list[_TaskOutcome]:
                     writer.write(tmp / GOLD_DIR, got.gold, texts)
             n = len(task.get("annotations") or []) if isinstance(task, dict) else 0
             out.append(_TaskOutcome(n, got.cancelled, tuple(got.by_annotator), got.gold is not None,
-                                    got.no_gold_reason, tuple(got.problems)))
+                                    got.no_gold_reason, tuple(got.problems), tuple(got.warnings)))
     finally:
         if writer is not None:
             writer.close()
@@ -250,6 +276,7 @@ def convert_export(export_path: Path, out: Path | None, *, keep_going: bool = Fa
                 summary.cancelled += got.cancelled
                 summary.converted += len(got.annotators)
                 summary.problems += got.problems
+                summary.warnings += got.warnings
                 if got.no_gold_reason:
                     summary.no_gold[got.no_gold_reason] += 1
                 summary.gold += got.gold

@@ -84,7 +84,7 @@ def credentials(folder: Path) -> Credentials:
     path = folder / CREDENTIALS_FILE
     if path.exists():
         return Credentials(**json.loads(path.read_text(encoding="utf-8")))
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     creds = Credentials("admin@communique.local", secrets.token_urlsafe(16), secrets.token_hex(20))
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -155,16 +155,24 @@ def running(folder: Path) -> Running | None:
     return None
 
 
+def init_command() -> list[str]:
+    """`label-studio init`: the user, password and token come from the environment (`_env`),
+    never the command line, which every local user can read in the process list."""
+    return [str(label_studio_bin()), "init", "--enable-legacy-api-token"]
+
+
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` readable by its owner only: the database in it holds the API token."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
 def init_data_dir(folder: Path, log: Any = None) -> Credentials:
     """Create the database, admin user and legacy API token if the folder has none (≈40 s)."""
     creds = credentials(folder)
     if (folder / DB_FILE).exists():
         return creds
-    # `--opt=value`: a random password may begin with "-", which argparse would take for an
-    # option.
-    cmd = [str(label_studio_bin()), "init", f"--username={creds.username}",
-           f"--password={creds.password}", f"--user-token={creds.token}",
-           "--enable-legacy-api-token"]
+    cmd = init_command()
     done = subprocess.run(cmd, env=_env(folder, creds), cwd=folder, stdout=log or subprocess.DEVNULL,
                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if done.returncode or not (folder / DB_FILE).exists():
@@ -175,7 +183,7 @@ def init_data_dir(folder: Path, log: Any = None) -> Credentials:
 
 def start(folder: Path, port: int = DEFAULT_PORT, timeout: float = 240.0) -> Running:
     """Start the server for this folder on 127.0.0.1:port (or return the one already running)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     already = running(folder)
     if already:
         return already

@@ -178,6 +178,15 @@ class _Checker:
         if "text" in d and isinstance(d["text"], str) and self.text[start:end] != d["text"]:
             self.add(path + ".text", f"found {_show(d['text'])}; allowed: the text at "
                                      f"[{start}, {end}), which is {_show(self.text[start:end])}")
+            return
+        covered = self.text[start:end]
+        if not self.prediction and covered != covered.strip():
+            lead = len(covered) - len(covered.lstrip())
+            trail = len(covered) - len(covered.rstrip())
+            fix = (f"[{start + lead}, {end - trail})" if covered.strip() else
+                   "a span with a non-space character")
+            self.add(path, f"found [{start}, {end}) {_show(covered)}, which starts or ends with "
+                           f"white space; allowed: a span that starts and ends on text ({fix})")
 
     def unique_ids(self, obj: Mapping[str, Any], layer: str) -> dict[str, int]:
         seen: dict[str, int] = {}
@@ -215,8 +224,15 @@ class _Checker:
             self.absent = frozenset(layer for layer in LAYERS if obj.get(layer) is None)
         mentions = {x["id"]: x for _, x in _dicts(obj, "mentions") if isinstance(x.get("id"), str)}
 
+        drawn: dict[tuple[Any, Any, Any], int] = {}
         for i, m in _dicts(obj, "mentions"):
             self.span(f"$.mentions[{i}]", m)
+            key = (m.get("start"), m.get("end"), m.get("type"))
+            if not self.prediction and key in drawn:
+                self.add(f"$.mentions[{i}]", f"found a second {key[2]} mention over [{key[0]}, "
+                                             f"{key[1]}) (the first is $.mentions[{drawn[key]}]); "
+                                             "allowed: one mention per span and type")
+            drawn.setdefault(key, i)
 
         owner: dict[str, str] = {}
         for i, a in _dicts(obj, "actors"):

@@ -303,3 +303,27 @@ def test_pull_reports_every_problem_and_writes_nothing(exported, tmp_path):
     assert f"ls pull: {expected} problem(s); nothing written" in done.stderr
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == []  # no temporary folder left behind
+
+
+def test_likely_slips_are_pulled_with_a_warning():
+    """Valid but probably wrong: an empty submission, and a second actor with an existing
+    actor's name (the Actor field left empty, or the name typed differently)."""
+    got = convert_task({"id": 7, "data": task_for(DOC), "annotations": [
+        {"id": 3, "completed_by": 1, "result": []}]})
+    assert got.problems == [] and got.gold is not None
+    assert got.warnings == [f"task 7 ({DOC.id}), annotation 3: no regions at all; the document "
+                            "is pulled with empty layers"]
+    # the annotator meant Russia but typed its name without the id and in lower case
+    results = copy.deepcopy(BASE)
+    results.append(_text("mention.m4", "actor", span("Istanbul"), "russia"))
+    results = [dict(r, value=dict(r["value"], labels=["STATE"])) if r.get("id") == "mention.m4"
+               and r.get("from_name") == "mention" else r for r in results
+               if r.get("to_id") != "mention.m4"]  # Istanbul is no longer the location
+    got = convert_task({"id": 8, "data": task_for(DOC), "annotations": [
+        {"id": 4, "completed_by": 1, "result": results}]})
+    assert got.problems == [], got.problems
+    new = next(a for a in got.gold.actors if a.name == "russia")
+    assert got.warnings == [
+        f"task 8 ({DOC.id}), annotation 4: actors a3 'Russia' (1 mention(s)), {new.id} 'russia' "
+        "(1 mention(s)) have the same name; if they are one actor, type its name in the Actor "
+        "field of each of its regions (two audiences named \"reporters\" are two actors, rule C3)"]

@@ -53,6 +53,8 @@ def test_serve_stop_and_fast_second_start(ls_template, tmp_path):
         assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, nothing else
         mode = stat.S_IMODE((data / CREDENTIALS_FILE).stat().st_mode)
         assert mode == 0o600
+        # the database holds the token too: the folder is its owner's alone
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
         again = _ls("serve", "--data", str(data), "--port", str(port))
         assert again.returncode == 0 and again.stdout.startswith("(already running)")
     finally:
@@ -67,6 +69,16 @@ def test_serve_stop_and_fast_second_start(ls_template, tmp_path):
     _ls("stop", "--data", str(data))
     assert second.returncode == 0, second.stderr
     assert took < 30, f"second start took {took:.1f} s"
+
+
+def test_init_puts_no_secret_on_the_command_line(tmp_path):
+    from communique.annotation.server import credentials, init_command
+
+    creds = credentials(tmp_path / "new")
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+    command = " ".join(init_command())
+    assert creds.password not in command and creds.token not in command
+    assert "--password" not in command and "--user-token" not in command
 
 
 def test_busy_port_is_an_error_not_a_silent_move(ls_template, tmp_path):
