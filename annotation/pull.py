@@ -18,7 +18,7 @@ from communique.schemas.io import dumps_document
 from communique.schemas.model import Document
 from communique.schemas.spec import Spec, load_spec
 
-from .convert import PullProblem, annotation_to_document, document_of_task
+from .convert import DATA_DOCUMENT, PullProblem, annotation_to_document, document_of_task
 
 GOLD_DIR, ANNOTATORS_DIR, SUMMARY_FILE = "gold", "annotators", "summary.json"
 
@@ -52,12 +52,18 @@ class TaskAnnotations:
 
 
 def annotation_warnings(where: str, doc: Document, results: Any) -> list[str]:
-    """What in a valid annotation is probably a slip: an empty submission, and actors of one
-    document with the same name (a mention whose Actor field was left empty, or the name typed
-    differently, makes an actor of its own)."""
+    """What in a valid annotation is probably a slip, or is not kept: an empty submission,
+    region notes, and actors of one document with the same name (a mention whose Actor field
+    was left empty, or the name typed differently, makes an actor of its own)."""
     out = []
     if not results:
         out.append(f"{where}: no regions at all; the document is pulled with empty layers")
+    noted = sorted({str(r.get("id")) for r in results or [] if isinstance(r, dict)
+                    and isinstance(r.get("meta"), dict) and r["meta"].get("text")})
+    if noted:
+        out.append(f"{where}: region(s) {', '.join(noted)} carry a note (meta text), which the "
+                   "corpus has no place for and is not pulled; raise the question in an issue "
+                   "or the guidelines instead")
     by_name: dict[str, list[str]] = {}
     for actor in doc.actors:
         by_name.setdefault(actor.name.casefold(), []).append(actor.id)
@@ -82,7 +88,11 @@ def convert_task(task: Any, spec: Spec | None = None) -> TaskAnnotations:
                                         f"found a task that is not an object: {str(task)[:60]}"))
         return out
     base, why = document_of_task(task)
-    doc_id = base.id if base else "?"
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    claimed = data.get(DATA_DOCUMENT, {}).get("id") if isinstance(data.get(DATA_DOCUMENT),
+                                                                    dict) else None
+    # the id the task's metadata claims, even when the task cannot be read as that document
+    doc_id = base.id if base else (claimed if isinstance(claimed, str) else "?")
     out = TaskAnnotations(task_id, doc_id)
     if base is None:
         out.problems.append(PullProblem(task_id, doc_id, None, None, why))

@@ -313,6 +313,14 @@ def test_likely_slips_are_pulled_with_a_warning():
     assert got.problems == [] and got.gold is not None
     assert got.warnings == [f"task 7 ({DOC.id}), annotation 3: no regions at all; the document "
                             "is pulled with empty layers"]
+    noted = copy.deepcopy(BASE)
+    first(noted, id="mention.m1")["meta"] = {"text": ["is TASS an actor here?"]}
+    got = convert_task({"id": 9, "data": task_for(DOC), "annotations": [
+        {"id": 5, "completed_by": 1, "result": noted}]})
+    assert got.problems == [] and got.gold == DOC
+    assert got.warnings == [f"task 9 ({DOC.id}), annotation 5: region(s) mention.m1 carry a note "
+                            "(meta text), which the corpus has no place for and is not pulled; "
+                            "raise the question in an issue or the guidelines instead"]
     # the annotator meant Russia but typed its name without the id and in lower case
     results = copy.deepcopy(BASE)
     results.append(_text("mention.m4", "actor", span("Istanbul"), "russia"))
@@ -327,3 +335,11 @@ def test_likely_slips_are_pulled_with_a_warning():
         f"task 8 ({DOC.id}), annotation 4: actors a3 'Russia' (1 mention(s)), {new.id} 'russia' "
         "(1 mention(s)) have the same name; if they are one actor, type its name in the Actor "
         "field of each of its regions (two audiences named \"reporters\" are two actors, rule C3)"]
+
+
+def test_a_task_whose_text_was_edited_is_named_by_its_document():
+    data = dict(task_for(DOC), text=DOC.text + " Edited.")
+    got = convert_task({"id": 11, "data": data, "annotations": [
+        {"id": 6, "completed_by": 1, "result": BASE}]})
+    assert got.gold is None and len(got.problems) == 1
+    assert str(got.problems[0]).startswith(f"task 11 ({DOC.id}): ")
