@@ -77,12 +77,12 @@ def load_gold(path: Path, split: str | None) -> Gold:
             raise InputProblems(problems)
         return _gold(docs, manifest.get("dataset", path.parent.name),
                      str(manifest.get("version", path.name.removeprefix("v"))), split)
-    if split is not None:
-        raise InputProblems([f"{path}: --split {split}: splits exist only in a release folder "
-                             f"(one with {RELEASE_MARKER}); allowed: no --split for a folder or file"])
     if not path.exists():
         raise InputProblems([f"{path}: no such file or folder; allowed: a release folder, a "
                              "folder of canonical documents or a JSON Lines file"])
+    if split is not None:
+        raise InputProblems([f"{path}: --split {split}: splits exist only in a release folder "
+                             f"(one with {RELEASE_MARKER}); allowed: no --split for a folder or file"])
     result = check_paths([path], raw=True)
     if result.problems:
         raise InputProblems(result.problems)
