@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from communique.corpus.authoring import parse, render
@@ -34,14 +34,28 @@ IDS = ["m1", "m2", "e1", "t1", "t1.cue", "t1.content", "p1", "p1.target", "x", "
        "k1", "Z-9", "e1.2"]
 
 
-def _spans(draw, n: int, size: int, min_size: int = 0) -> list[tuple[int, int]]:
-    return [tuple(sorted(draw(st.lists(st.integers(0, n), min_size=2, max_size=2, unique=True))))
-            for _ in range(draw(st.integers(min_size, size)))]
+def _spans(draw, text: str, size: int, min_size: int = 0) -> list[tuple[int, int]]:
+    """Up to ``size`` spans of ``text`` that start and end on text, not white space (the text
+    has some)."""
+    solid = [i for i, c in enumerate(text) if not c.isspace()]
+    out = []
+    for _ in range(draw(st.integers(min_size, size))):
+        a, b = sorted(draw(st.lists(st.sampled_from(solid), min_size=2, max_size=2)))
+        out.append((a, b + 1))
+    return out
+
+
+def _trimmed(text: str, a: int, b: int) -> tuple[int, int] | None:
+    covered = text[a:b]
+    if not covered.strip():
+        return None
+    return a + len(covered) - len(covered.lstrip()), a + len(covered.rstrip())
 
 
 @st.composite
 def documents(draw) -> Document:
     text = nfc("".join(draw(st.lists(st.sampled_from(PIECES), min_size=1, max_size=40))))
+    assume(any(not c.isspace() for c in text))  # spans start and end on text
     n = len(text)
     text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
     meta = dict(
@@ -54,11 +68,13 @@ def documents(draw) -> Document:
         provenance=draw(st.sampled_from(SPEC.labels["provenance"].names)))
     doc = Document.new(text=text, **meta)
     mention_ids = draw(st.lists(st.sampled_from(IDS), unique=True, max_size=8))
-    mentions = []
+    mentions, drawn = [], set()
     for mid in mention_ids:
-        start, end = _spans(draw, n, 1, 1)[0]
-        mentions.append(Mention(mid, start, end, text[start:end],
-                                draw(st.sampled_from(MENTION_TYPES))))
+        start, end = _spans(draw, text, 1, 1)[0]
+        mtype = draw(st.sampled_from(MENTION_TYPES))
+        if (start, end, mtype) not in drawn:  # one mention per span and type
+            drawn.add((start, end, mtype))
+            mentions.append(Mention(mid, start, end, text[start:end], mtype))
     # Every actor-type mention is in exactly one actor of its type.
     actors, by_type = [], {}
     for m in mentions:
@@ -73,7 +89,7 @@ def documents(draw) -> Document:
                                     atype, tuple(group), draw(st.sampled_from([None, "Q298"]))))
     events = []
     for eid in draw(st.lists(st.sampled_from(IDS), unique=True, max_size=3)):
-        start, end = _spans(draw, n, 1, 1)[0]
+        start, end = _spans(draw, text, 1, 1)[0]
         args = []
         for m in draw(st.lists(st.sampled_from(mentions), max_size=3, unique_by=lambda m: m.id)
                       if mentions else st.just([])):
@@ -85,10 +101,11 @@ def documents(draw) -> Document:
     sources = [m.id for m in mentions if m.type in ACTOR_TYPES]
     attributions = []
     for tid in draw(st.lists(st.sampled_from(IDS), unique=True, max_size=3)):
-        start, end = _spans(draw, n, 1, 1)[0]
+        start, end = _spans(draw, text, 1, 1)[0]
         cuts = sorted(set(draw(st.lists(st.integers(0, n), min_size=2, max_size=6))))
-        content = tuple(Span.of(text, a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False)
-                        if a < b) or (Span.of(text, 0, n),)
+        content = tuple(Span.of(text, *t) for a, b in zip(cuts[::2], cuts[1::2], strict=False)
+                        if a < b and (t := _trimmed(text, a, b)))
+        content = content or (Span.of(text, *_trimmed(text, 0, n)),)
         parent = draw(st.sampled_from([None] + [t.id for t in attributions]))
         attributions.append(Attribution(
             tid, draw(st.sampled_from(SPEC.labels["attribution_type"].names)),
@@ -96,7 +113,7 @@ def documents(draw) -> Document:
     positions = []
     if sources:
         for pid in draw(st.lists(st.sampled_from(IDS), unique=True, max_size=2)):
-            (ts, te), (es, ee) = _spans(draw, n, 2, 2)
+            (ts, te), (es, ee) = _spans(draw, text, 2, 2)
             positions.append(Position(
                 pid, draw(st.sampled_from(sources)), draw(st.sampled_from(SPEC.labels["stance"].names)),
                 Span.of(text, ts, te), Span.of(text, es, ee),

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from communique.annotation.pull import convert_export, download_export
@@ -35,14 +35,27 @@ def texts(draw) -> str:
     parts = draw(st.lists(st.sampled_from(ATOMS), min_size=3, max_size=40))
     seps = draw(st.lists(st.sampled_from([" ", "", "  ", "\n"]), min_size=len(parts),
                          max_size=len(parts)))
-    return nfc("".join(p + s for p, s in zip(parts, seps, strict=True)))
+    text = nfc("".join(p + s for p, s in zip(parts, seps, strict=True)))
+    assume(any(not c.isspace() for c in text))
+    return text
 
 
 @st.composite
 def spans(draw, text: str) -> Span:
-    start = draw(st.integers(0, len(text) - 1))
-    end = draw(st.integers(start + 1, min(len(text), start + 12)))
+    """A span of up to 12 code points that starts and ends on text, not white space."""
+    solid = [i for i, c in enumerate(text) if not c.isspace()]
+    start = draw(st.sampled_from(solid))
+    end = draw(st.sampled_from([i + 1 for i in solid if start <= i < start + 12]))
     return Span.of(text, start, end)
+
+
+def trimmed(text: str, start: int, end: int) -> Span | None:
+    """``[start, end)`` without white space at its edges; None if nothing is left."""
+    covered = text[start:end]
+    if not covered.strip():
+        return None
+    lead = len(covered) - len(covered.lstrip())
+    return Span.of(text, start + lead, start + len(covered.rstrip()))
 
 
 @st.composite
@@ -52,11 +65,14 @@ def documents(draw) -> Document:
     prefix = draw(st.sampled_from(ID_PREFIXES))
     mention_types = SPEC.label("mention_type").names
     actor_types = set(SPEC.actor_types)
-    mentions = []
+    mentions, drawn = [], set()
     for i in range(draw(st.integers(0, 8))):
         s = draw(spans(text))
-        mentions.append(Mention(f"{prefix}m{i + 1}", s.start, s.end, s.text,
-                                draw(st.sampled_from(mention_types))))
+        mtype = draw(st.sampled_from(mention_types))
+        if (s.start, s.end, mtype) in drawn:  # one mention per span and type
+            continue
+        drawn.add((s.start, s.end, mtype))
+        mentions.append(Mention(f"{prefix}m{len(mentions) + 1}", s.start, s.end, s.text, mtype))
     actors = []
     by_type: dict[str, list[str]] = {}
     for m in mentions:
@@ -88,7 +104,8 @@ def documents(draw) -> Document:
     attributions: list[Attribution] = []
     for i in range(draw(st.integers(0, 3))):
         cuts = sorted(draw(st.sets(st.integers(0, len(text)), min_size=2, max_size=6)))
-        content = tuple(Span.of(text, a, b) for a, b in zip(cuts[::2], cuts[1::2]))
+        content = tuple(f for a, b in zip(cuts[::2], cuts[1::2])
+                        if (f := trimmed(text, a, b)) is not None) or (draw(spans(text)),)
         source = draw(st.sampled_from([None] + [m.id for m in actor_mentions]))
         parent = draw(st.sampled_from([None] + [t.id for t in attributions]))
         attributions.append(Attribution(f"{prefix}t{i + 1}",
