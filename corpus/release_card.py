@@ -12,7 +12,7 @@ import yaml
 from communique.schemas.io import atomic_write_text
 from communique.schemas.spec import Spec, load_spec
 
-from .release_schema import (DOC_ID, DOCUMENTS, LAYER_RECORD, SPLITS, TEXT_LENGTH,
+from .release_schema import (DOC_ID, DOCUMENTS, LAYER_RECORD, SPLITS, TEXT_LENGTH, label_sets,
                              croissant_fields, features_yaml)
 
 PRETTY_NAME = "Communiqué"
@@ -130,16 +130,24 @@ def _counts_table(manifest: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _label_tables(manifest: Mapping[str, Any]) -> list[str]:
+def _label_tables(manifest: Mapping[str, Any], spec: Spec | None = None) -> list[str]:
+    """Per label field, each label's count per split; with ``spec``, its definition too."""
     lines: list[str] = []
     counts = manifest["counts"]
     for config in manifest["configs"]:
+        sets = (label_sets(LAYER_RECORD.get(config, "document"), spec, nested=config != DOCUMENTS)
+                if spec else {})
         for name, labels in counts[SPLITS[0]][config]["labels"].items():
-            lines += ["", f"`{config}.{name}`:", "",
-                      "| label | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
+            definitions = spec.labels[sets[name]].definitions if spec else {}
+            head = "| label | definition | " if spec else "| label | "
+            lines += ["", f"`{config}.{name}`:", "", head + " | ".join(SPLITS) + " |",
+                      ("|---|---|" if spec else "|---|") + "---:|" * len(SPLITS)]
             for label in labels:
-                lines.append(f"| {label} | " + " | ".join(
-                    str(counts[s][config]["labels"][name][label]) for s in SPLITS) + " |")
+                cells = [label]
+                if spec:
+                    cells.append((definitions.get(label) or "").replace("|", "\\|"))
+                cells += [str(counts[s][config]["labels"][name][label]) for s in SPLITS]
+                lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
@@ -233,7 +241,9 @@ def card_text(manifest: Mapping[str, Any], spec: Spec | None = None,
     lines += ["## Fields", ""]
     for config in manifest["configs"]:
         lines += [f"### `{config}`", "", *_field_lines(config, spec), ""]
-    lines += ["## Label counts", *_label_tables(manifest), ""]
+    lines += ["## Labels", "", "What each label means (the full rules and examples are in the "
+              "project's annotation guidelines), and how often it occurs.",
+              *_label_tables(manifest, spec), ""]
     if baseline is not None:
         lines += _baseline_lines(version, baseline)
     lines += ["## Integrity", "",

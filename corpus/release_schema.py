@@ -228,9 +228,9 @@ def label_paths(record: str, spec: Spec | None = None,
     return out
 
 
-def label_names(record: str, spec: Spec | None = None,
-                nested: bool = True) -> dict[str, tuple[str, ...]]:
-    """Label-field name → the label set's names, for the label fields of ``record``."""
+def label_sets(record: str, spec: Spec | None = None,
+               nested: bool = True) -> dict[str, str]:
+    """Label-field name → the name of its label set, for the label fields of ``record``."""
     spec = spec or load_spec()
     out = {}
     for name, path in label_paths(record, spec, nested):
@@ -239,5 +239,13 @@ def label_names(record: str, spec: Spec | None = None,
         for step in path[1:]:
             rec = spec.records[_record_of(_item_field(field))]
             field = rec.fields[step]
-        out[name] = spec.labels[field.label or ""].names
+        out[name] = field.label or ""
     return out
+
+
+def label_names(record: str, spec: Spec | None = None,
+                nested: bool = True) -> dict[str, tuple[str, ...]]:
+    """Label-field name → the label set's names, for the label fields of ``record``."""
+    spec = spec or load_spec()
+    return {name: spec.labels[label_set].names
+            for name, label_set in label_sets(record, spec, nested).items()}
