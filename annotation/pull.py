@@ -66,14 +66,15 @@ def annotation_warnings(where: str, doc: Document, results: Any) -> list[str]:
                    "or the guidelines instead")
     by_name: dict[str, list[str]] = {}
     for actor in doc.actors:
-        by_name.setdefault(actor.name.casefold(), []).append(actor.id)
+        # Unnamed collectives share generic names and are often distinct ("reporters", rule C3).
+        if actor.type != "GROUP":
+            by_name.setdefault(actor.name.casefold(), []).append(actor.id)
     for ids in by_name.values():
         if len(ids) > 1:
             names = ", ".join(f"{a.id} {a.name!r} ({len(a.mention_ids)} mention(s))"
                               for a in doc.actors if a.id in ids)
             out.append(f"{where}: actors {names} have the same name; if they are one actor, "
-                       "type its name in the Actor field of each of its regions (two audiences "
-                       "named \"reporters\" are two actors, rule C3)")
+                       "type its name in the Actor field of each of its regions")
     return out
 
 

@@ -162,9 +162,14 @@ def init_command() -> list[str]:
 
 
 def private_folder(folder: Path) -> None:
-    """Create ``folder`` readable by its owner only: the database in it holds the API token."""
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    """Create ``folder`` readable by its owner only (the database in it holds the API token).
+    An existing folder is made private only when it is one of ours (it has our credentials
+    file): a folder someone points --data at keeps its permissions."""
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    elif (folder / CREDENTIALS_FILE).exists():
+        os.chmod(folder, 0o700)
 
 
 def init_data_dir(folder: Path, log: Any = None) -> Credentials:

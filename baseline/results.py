@@ -85,13 +85,14 @@ def _signature_fields(signature: str) -> dict[str, str]:
 
 
 def unscorable(release: Path) -> str | None:
-    """Why the baseline cannot be scored on ``release`` (None: it can): it needs the texts and
-    at least one validation or test document."""
+    """Why the baseline cannot be scored on ``release`` (None: it can): it needs the texts of
+    the scored splits and at least one validation or test document."""
     from communique.schemas.io import read_release_manifest
 
     manifest = read_release_manifest(release)
     version = manifest["version"]
-    withheld = sum(manifest["counts"][s]["documents"]["text_withheld"] for s in manifest["counts"])
+    withheld = sum(manifest["counts"][s]["documents"]["text_withheld"] for s in SPLITS
+                   if s in manifest["counts"])
     if withheld:
         return (f"release {version} withholds the texts of {withheld} document(s); allowed: "
                 "baseline scores on a release with its texts (build without --withhold-text, "
@@ -203,6 +204,10 @@ def evaluate(release: Path | None = None, split: str = "test", bootstrap: int = 
         return done.returncode
 
 
+def _fraction(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= 1
+
+
 def _cell(layer: Mapping[str, Any], path: tuple[str, ...]) -> str:
     """"F1 [lo, hi]" in % for one headline metric of an `eval score` layer result."""
     node: Any = layer
@@ -213,6 +218,8 @@ def _cell(layer: Mapping[str, Any], path: tuple[str, ...]) -> str:
         value, ci = node[last]["f1"], node[last].get("f1_ci")
     else:
         value, ci = node[last], node.get(f"{last}_ci")
+    if not all(_fraction(x) for x in [value, *(ci or [])]) or (ci and len(ci) != 2):
+        raise TypeError(f"found {value!r} {ci!r}; allowed: numbers in [0, 1]")
     text = f"{100 * value:.1f}"
     if ci:
         text += f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"

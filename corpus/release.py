@@ -428,9 +428,9 @@ def _manifest(w: _ReleaseWriter, version: str) -> dict[str, Any]:
 
 
 # A release's baseline results: a function that scores a readable release folder and returns
-# the record (`communique.baseline.results.score_release`), or a record already made (a
-# baseline.json file, or its contents).
-Baseline = Callable[[Path], Mapping[str, Any]] | Path | Mapping[str, Any] | None
+# the record (`communique.baseline.results.score_release`), or the baseline.json of a record
+# already made.
+Baseline = Callable[[Path], Mapping[str, Any]] | Path | None
 
 
 def write_release(folder: Path, version: str, documents: Iterable[tuple[str, Any]],
@@ -489,7 +489,7 @@ def _baseline_record(folder: Path, manifest: dict[str, Any], baseline: Baseline
             raise ReleaseError(f"{where}: found unreadable baseline results ({e}); allowed: a "
                                f"{BASELINE} written by `communique release build --baseline`",
                                exit_code=EXIT_INVALID) from None
-    elif callable(baseline):
+    else:
         from communique.baseline.results import unscorable
 
         why = unscorable(folder)
@@ -501,8 +501,6 @@ def _baseline_record(folder: Path, manifest: dict[str, Any], baseline: Baseline
         except RuntimeError as e:
             raise ReleaseError(f"scoring the baseline on release {manifest['version']} failed; "
                                f"nothing was written:\n{e}") from None
-    else:
-        record, where = baseline, "baseline results"
     problems = check_record(record, folder, where)
     if problems:
         raise ReleaseError(f"refusing baseline results that are not of release "

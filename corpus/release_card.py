@@ -169,7 +169,9 @@ def _field_lines(config: str, spec: Spec) -> list[str]:
 def _baseline_lines(version: str, record: Mapping[str, Any]) -> list[str]:
     from communique.baseline.results import render
 
-    tool = record["system"].removeprefix("communique-rules-").split("+")[0]
+    from communique.baseline.predict import SYSTEM_NAME
+
+    tool = record["system"].removeprefix(f"{SYSTEM_NAME}-").split("+")[0]
     splits = [s for s in SPLITS if s in record["splits"]]
     return [
         "## Baseline results", "",
@@ -182,7 +184,7 @@ def _baseline_lines(version: str, record: Mapping[str, Any]) -> list[str]:
         render(f"v{version}", record), "",
         f"To reproduce, install communique {tool}, check that `communique baseline predict` "
         f"reports the model version `{record['system']}`, and run, with `DATA` the folder of "
-        "this dataset (restore withheld texts first with `communique release rehydrate`):", "",
+        "this dataset:", "",
         "```sh",
         *[line for split in splits for line in (
             f"communique baseline predict --gold DATA --split {split} --out {split}.jsonl",

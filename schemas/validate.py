@@ -139,6 +139,12 @@ def _schema_problems(obj: Any, kind: str, place: str, doc_id: str) -> list[Probl
     return problems
 
 
+def _str(value: Any) -> str | None:
+    """``value`` if it is a string (a label), else None: a malformed label is a schema problem,
+    and a list or object must not reach a set lookup."""
+    return value if isinstance(value, str) else None
+
+
 def _dicts(obj: Mapping[str, Any], layer: str) -> list[tuple[int, dict]]:
     items = obj.get(layer)
     if not isinstance(items, list):
@@ -228,7 +234,9 @@ class _Checker:
         for i, m in _dicts(obj, "mentions"):
             self.span(f"$.mentions[{i}]", m)
             key = (m.get("start"), m.get("end"), m.get("type"))
-            if not self.prediction and key in drawn:
+            if self.prediction or not all(isinstance(k, (int, str)) for k in key):
+                continue  # a malformed field is already a schema problem
+            if key in drawn:
                 self.add(f"$.mentions[{i}]", f"found a second {key[2]} mention over [{key[0]}, "
                                              f"{key[1]}) (the first is $.mentions[{drawn[key]}]); "
                                              "allowed: one mention per span and type")
@@ -246,14 +254,14 @@ class _Checker:
                                    "allowed: a mention belongs to at most one actor")
                 else:
                     owner[mid] = a.get("id", f"#{i}")
-                mtype, atype = mentions[mid].get("type"), a.get("type")
+                mtype, atype = _str(mentions[mid].get("type")), _str(a.get("type"))
                 if mtype in mention_types and atype in actor_types and mtype != atype:
                     self.add(path, f"found mention {_show(mid)} of type {mtype} in actor of type "
                                    f"{atype}; allowed: mentions of type {atype} only")
 
         if not self.prediction:
             for i, m in _dicts(obj, "mentions"):
-                if m.get("type") in actor_types and isinstance(m.get("id"), str) \
+                if _str(m.get("type")) in actor_types and isinstance(m.get("id"), str) \
                         and m["id"] not in owner:
                     self.add(f"$.mentions[{i}]", f"found {m.get('type')} mention {_show(m['id'])} "
                              f"{_show(m.get('text'))} in no actor; allowed: every actor-type mention "
@@ -268,7 +276,7 @@ class _Checker:
                     continue
                 path = f"$.events[{i}].arguments[{j}].mention_id"
                 if self.ref(path, arg.get("mention_id"), ids["mentions"], "mentions"):
-                    role, mtype = arg.get("role"), mentions[arg["mention_id"]].get("type")
+                    role, mtype = _str(arg.get("role")), _str(mentions[arg["mention_id"]].get("type"))
                     if role in accepts and mtype in mention_types and mtype not in accepts[role]:
                         self.add(path, f"found a {mtype} mention in role {role}; allowed: "
                                        f"{', '.join(accepts[role])} mentions")
@@ -301,7 +309,7 @@ class _Checker:
                      ids["attributions"], "attributions")
 
     def _actor_mention(self, path: str, mention: Mapping[str, Any], actor_types: set[str]) -> None:
-        mtype = mention.get("type")
+        mtype = _str(mention.get("type"))
         if mtype in self.spec.labels["mention_type"] and mtype not in actor_types:
             self.add(path, f"found {_show(mention.get('id'))}, a {mtype} mention; allowed: a mention "
                            f"of an actor type ({', '.join(sorted(actor_types))})")

@@ -161,6 +161,12 @@ def test_check_record_names_what_does_not_belong_to_the_release(tmp_path):
         "b.json: $.splits.validation.layers.events: found no modality accuracy on the Tri-C "
         "pairs; allowed: the `communique eval score --format json` output of that split",
         f"b.json: $.splits.test.documents: found 3; allowed: 18 (release {version} as built)"]))
+    def value_not_a_number(r):
+        r["splits"]["test"]["layers"]["events"]["modality_accuracy"] = "0.8"
+    cases.append((value_not_a_number, [
+        "b.json: $.splits.test.layers.events: found no modality accuracy on the Tri-C pairs; "
+        "allowed: the `communique eval score --format json` output of that split"]))
+
     for change, expected in cases:
         tampered = copy.deepcopy(record)
         change(tampered)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from communique.schemas.model import Document
 from communique.schemas.validate import validate_document
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mini.json"
@@ -110,3 +111,17 @@ def test_every_problem_is_reported_not_only_the_first():
 def test_not_an_object():
     assert [str(p) for p in validate_document([1, 2], "x.json")] == [
         "x.json: ?: $: found array; allowed: a JSON object (one document)"]
+
+
+@pytest.mark.parametrize("field,value", [("type", ["PERSON"]), ("start", {"a": 1}),
+                                         ("end", [3])])
+def test_unhashable_mention_fields_are_reported_not_crashed(field, value):
+    from communique.schemas.validate import validate_prediction
+
+    doc = copy.deepcopy(BASE)
+    doc["mentions"][0][field] = value
+    problems = validate_document(doc, "x")
+    assert any(p.path == f"$.mentions[0].{field}" for p in problems), problems
+    line = {"id": BASE["id"], "mentions": [dict(BASE["mentions"][0], **{field: value})]}
+    found = validate_prediction(line, {BASE["id"]: Document.from_dict(BASE)}, "p:1")
+    assert any(p.path == f"$.mentions[0].{field}" for p in found), found

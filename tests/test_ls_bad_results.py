@@ -334,7 +334,7 @@ def test_likely_slips_are_pulled_with_a_warning():
     assert got.warnings == [
         f"task 8 ({DOC.id}), annotation 4: actors a3 'Russia' (1 mention(s)), {new.id} 'russia' "
         "(1 mention(s)) have the same name; if they are one actor, type its name in the Actor "
-        "field of each of its regions (two audiences named \"reporters\" are two actors, rule C3)"]
+        "field of each of its regions"]
 
 
 def test_a_task_whose_text_was_edited_is_named_by_its_document():
@@ -343,3 +343,22 @@ def test_a_task_whose_text_was_edited_is_named_by_its_document():
         {"id": 6, "completed_by": 1, "result": BASE}]})
     assert got.gold is None and len(got.problems) == 1
     assert str(got.problems[0]).startswith(f"task 11 ({DOC.id}): ")
+
+
+def test_same_named_collectives_are_not_a_slip():
+    """Two audiences named "reporters" are two actors (rule C3); two actors named "Russia" are
+    probably one."""
+    from communique.annotation.pull import annotation_warnings
+
+    text = "Russia told reporters, and Russia later told reporters again."
+    spans = {w: [i for i in range(len(text)) if text.startswith(w, i)] for w in ("Russia", "reporters")}
+    mentions = [Mention(f"m{k}", s, s + len(w), w, "STATE" if w == "Russia" else "GROUP")
+                for k, (w, s) in enumerate(((w, s) for w in spans for s in spans[w]), 1)]
+    doc = Document.new(id=document_id_for(text), text=text, date="2025-04-11", source="test",
+                       license="CC0", provenance="synthetic").with_layers(
+        mentions=mentions,
+        actors=[Actor(f"a{m.id[1:]}", m.text, m.type, (m.id,)) for m in mentions])
+    assert validate_document(doc.to_dict()) == []
+    assert annotation_warnings("w", doc, [{}]) == [
+        "w: actors a1 'Russia' (1 mention(s)), a2 'Russia' (1 mention(s)) have the same name; if "
+        "they are one actor, type its name in the Actor field of each of its regions"]
