@@ -125,3 +125,33 @@ def test_unhashable_mention_fields_are_reported_not_crashed(field, value):
     line = {"id": BASE["id"], "mentions": [dict(BASE["mentions"][0], **{field: value})]}
     found = validate_prediction(line, {BASE["id"]: Document.from_dict(BASE)}, "p:1")
     assert any(p.path == f"$.mentions[0].{field}" for p in found), found
+
+
+def _leaf_paths(obj, prefix=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaf_paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _leaf_paths(v, prefix + (i,))
+    else:
+        yield prefix
+
+
+@pytest.mark.parametrize("bad", [[1], {"x": 1}, None, True, 1.5], ids=repr)
+def test_any_field_of_any_kind_is_a_problem_never_a_crash(bad):
+    """Every leaf of the fixture replaced by a value of another kind: validating it as a
+    document and as a prediction line gives problems (or none), never an exception."""
+    from communique.schemas.validate import validate_prediction
+
+    gold = {BASE["id"]: Document.from_dict(BASE)}
+    for path in _leaf_paths(BASE):
+        doc = copy.deepcopy(BASE)
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = bad
+        validate_document(doc, "x")
+        line = {k: v for k, v in doc.items() if k in ("id", "mentions", "actors", "events",
+                                                        "attributions", "positions")}
+        validate_prediction(line, gold, "p:1")
