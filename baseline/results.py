@@ -80,10 +80,6 @@ def score_release(release: Path, bootstrap: int = BOOTSTRAP) -> dict[str, Any]:
             "splits": {s: score_split(release, s, bootstrap) for s in splits}}
 
 
-def _signature_fields(signature: str) -> dict[str, str]:
-    return dict(part.split(":", 1) for part in signature.split("|") if ":" in part)
-
-
 def unscorable(release: Path) -> str | None:
     """Why the baseline cannot be scored on ``release`` (None: it can): it needs the texts of
     the scored splits and at least one validation or test document."""
@@ -110,6 +106,7 @@ def check_record(record: Any, release: Path, where: str) -> list[str]:
     release's version, document count and gold content hash, the record's bootstrap settings
     and the package version of its system, for exactly the scored splits with documents."""
     from communique.eval.inputs import load_gold
+    from communique.eval.signature import Signature, SignatureError
     from communique.schemas.io import read_release_manifest
 
     from .predict import SYSTEM_NAME
@@ -160,7 +157,11 @@ def check_record(record: Any, release: Path, where: str) -> list[str]:
                     "hash": load_gold(release, split).content_hash(),
                     "nboot": str(record["bootstrap"]), "seed": str(record["seed"]),
                     "version": system.group(1)}
-        fields = _signature_fields(entry["signature"])
+        try:
+            fields = Signature.parse(entry["signature"]).as_dict()
+        except SignatureError as e:
+            problems.append(f"{place}.signature: {e}")
+            continue
         for key, value in expected.items():
             if fields.get(key) != value:
                 problems.append(f"{place}.signature: found {key}:{fields.get(key)}; allowed: "

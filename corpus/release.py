@@ -40,7 +40,7 @@ from communique.schemas.io import (RELEASE_MARKER, InputError, atomic_write_text
                                    read_release_manifest)
 from communique.schemas.model import nfc, sha256_text
 from communique.schemas.spec import Spec, load_spec
-from communique.schemas.validate import Problem, validate_document
+from communique.schemas.validate import Problem, unreadable_problems, validate_document
 
 from .release_schema import (DOCUMENTS, LAYER_RECORD, SPLITS, TEXT_LENGTH, arrow_schema,
                              configs, document_row, label_names, label_paths, map_span_texts)
@@ -160,7 +160,7 @@ def _validate_chunk(task: tuple[int, list[Path], Path, frozenset[str]]
                     if not found:
                         valid.append(obj)
             except InputError as e:
-                unreadable += [Problem(place, "?", "$", what) for place, what in e.places]
+                unreadable += unreadable_problems(e)
     finally:
         if gc_was_enabled:
             gc.enable()

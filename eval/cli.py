@@ -137,8 +137,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .inputs import InputProblems
     from .score import render_markdown, render_table, result_json, with_intervals
 
-    if args.bootstrap < 0:
-        return _problems(ValueError(f"--bootstrap: found {args.bootstrap}; allowed: 0 or more"))
     try:
         gold, (preds,) = _load(args, [args.pred])
     except InputProblems as e:
@@ -167,8 +165,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .inputs import InputProblems
     from .stats import Columns, compare
 
-    if args.samples < 1:
-        return _problems(ValueError(f"--samples: found {args.samples}; allowed: 1 or more"))
     try:
         gold, (pa, pb) = _load(args, [args.pred_a, args.pred_b])
     except InputProblems as e:

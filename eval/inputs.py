@@ -14,7 +14,8 @@ from typing import Any, Iterator
 from communique.schemas.io import (RELEASE_MARKER, InputError, iter_raw_documents,
                                    iter_release_documents, read_release_manifest)
 from communique.schemas.model import LAYERS
-from communique.schemas.validate import Problem, check_paths, validate_document, validate_prediction
+from communique.schemas.validate import (Problem, check_paths, unreadable_problems,
+                                         validate_document, validate_prediction)
 
 
 class InputProblems(Exception):
@@ -156,7 +157,7 @@ def load_predictions(path: Path, gold: Gold, missing: str
             if not found:
                 preds[doc_id] = obj
     except InputError as e:
-        problems += [Problem(place, "?", "$", what) for place, what in e.places]
+        problems += unreadable_problems(e)
         unreadable = True
     else:
         unreadable = False

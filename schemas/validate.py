@@ -139,6 +139,11 @@ def _schema_problems(obj: Any, kind: str, place: str, doc_id: str) -> list[Probl
     return problems
 
 
+def unreadable_problems(e: InputError) -> list[Problem]:
+    """The problems of input that could not be parsed, one per place (no document id known)."""
+    return [Problem(place, "?", "$", what) for place, what in e.places]
+
+
 def _str(value: Any) -> str | None:
     """``value`` if it is a string (a label), else None: a malformed label is a schema problem,
     and a list or object must not reach a set lookup."""
@@ -415,7 +420,7 @@ def check_paths(paths: Iterable[str | Path], spec: Spec | None = None, *,
                 else:
                     docs.append(obj if raw else Document.from_dict(obj))
         except InputError as e:
-            problems += [Problem(place, "?", "$", what) for place, what in e.places]
+            problems += unreadable_problems(e)
     if not files:
         problems.append(Problem(", ".join(map(str, paths)) or "<none>", "?", "$",
                                 "found no .json or .jsonl document files; allowed: files or "
@@ -459,6 +464,6 @@ def check_predictions(path: str | Path, gold: Mapping[str, Document],
             else:
                 preds.append(Prediction.from_dict(obj, gold[doc_id].text))
     except InputError as e:
-        problems += [Problem(place, "?", "$", what) for place, what in e.places]
+        problems += unreadable_problems(e)
     return preds, problems
 
